@@ -1,0 +1,235 @@
+package org.trackpeer.daemon;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trackpeer.daemon.cache.CacheConfig;
+import org.trackpeer.daemon.cache.CacheStats;
+import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.capture.CaptureLoop;
+import org.trackpeer.daemon.capture.DecodeCounters;
+import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.query.QueryHandler;
+import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.proto.ProtocolException;
+import org.trackpeer.proto.ResultCode;
+
+/**
+ * A running agent: capture threads feeding the flow cache, the query server answering from it,
+ * and the housekeeping that expires old flows and re-reads the router's own addresses.
+ */
+final class Agent implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(Agent.class);
+  private static final long NANOS = 1_000_000_000L;
+
+  private final DaemonConfig config;
+  private final AgentClock clock;
+  private final FlowCache cache;
+  private final LocalAddresses local;
+  private final Ingest ingest;
+  private final List<CaptureLoop> loops = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final ScheduledExecutorService housekeeping;
+  private final List<AutoCloseable> extras = new ArrayList<>();
+  private QueryServer server;
+
+  Agent(DaemonConfig config) {
+    this.config = config;
+    this.clock = config.readFile() != null ? AgentClock.replay() : AgentClock.system();
+    this.cache =
+        new FlowCache(
+            new CacheConfig(
+                config.retentionSeconds() * NANOS,
+                config.bucketSeconds() * NANOS,
+                config.maxEntries(),
+                config.maxSharePerMac()),
+            clock);
+    this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
+    this.ingest = new Ingest(cache, local, clock);
+    this.housekeeping =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "housekeeping");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Binds the query port; the first step that can fail on a busy or missing address. */
+  void bind() throws IOException {
+    QueryHandler handler =
+        new QueryHandler(
+            cache,
+            clock,
+            this::isNatAddress,
+            this::ready,
+            new QueryHandler.Settings(
+                config.retentionSeconds() * NANOS,
+                config.toleranceSeconds(),
+                config.wildcard(),
+                config.wildcardMax()));
+    server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+  }
+
+  /** Starts capture on every interface, or on the capture file. */
+  void startCapture(List<String> interfaces) {
+    CaptureLoop.Settings s =
+        new CaptureLoop.Settings(config.snaplen(), config.bufferBytes(), 20, config.filter());
+    if (config.readFile() != null) {
+      int idx = cache.registerInterface(config.readFile().getFileName().toString());
+      loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));
+    } else {
+      for (String iface : interfaces) {
+        loops.add(CaptureLoop.live(iface, cache.registerInterface(iface), s, ingest));
+      }
+    }
+    for (CaptureLoop loop : loops) {
+      Thread t = new Thread(loop, "capture-" + loop.name());
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  /** Starts answering queries and the periodic housekeeping. */
+  void startServing() {
+    Thread t = new Thread(server, "query");
+    t.setDaemon(true);
+    threads.add(t);
+    t.start();
+    housekeeping.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** Registers something to close on shutdown, after capture and queries stop. */
+  void closeOnStop(AutoCloseable c) {
+    extras.add(c);
+  }
+
+  private void tick() {
+    try {
+      if (config.readFile() == null) {
+        local.refresh();
+      }
+      cache.expire();
+    } catch (RuntimeException e) {
+      logger.warn("housekeeping: {}", e.toString());
+    }
+  }
+
+  /** True when every capture source is open (a finished file still counts as ready). */
+  boolean ready() {
+    if (loops.isEmpty()) {
+      return false;
+    }
+    for (CaptureLoop loop : loops) {
+      if (!loop.capturing() && !loop.finished()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean isNatAddress(InetAddress a) {
+    return local.isOwnAddress(a);
+  }
+
+  private boolean allowed(InetAddress a) {
+    if (a.isLoopbackAddress() || local.isOwnAddress(a)) {
+      return true;
+    }
+    for (Cidr c : config.allow()) {
+      if (c.contains(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns every counter as {@code name value} lines. */
+  String stats() {
+    StringBuilder sb = new StringBuilder();
+    long frames = 0;
+    long drops = 0;
+    DecodeCounters sum = new DecodeCounters();
+    for (CaptureLoop loop : loops) {
+      frames += loop.framesSeen();
+      drops += loop.kernelDrops();
+      sum.add(loop.counters());
+    }
+    line(sb, "ready", ready() ? 1 : 0);
+    line(sb, "frames_seen", frames);
+    line(sb, "capture_drops", drops);
+    for (DecodeOutcome o : DecodeOutcome.values()) {
+      line(sb, "decode_" + o.name().toLowerCase(java.util.Locale.ROOT), sum.get(o));
+    }
+    line(sb, "frames_own", ingest.ownFrames());
+    line(sb, "frames_recorded", ingest.recorded());
+    CacheStats cs = cache.stats();
+    sb.append(cs.toText());
+    if (server != null) {
+      for (Map.Entry<ResultCode, Long> e : server.answered().entrySet()) {
+        line(sb, "queries_" + e.getKey().label(), e.getValue());
+      }
+      for (Map.Entry<ProtocolException.Reason, Long> e : server.rejected().entrySet()) {
+        line(sb, "query_rejected_" + e.getKey().name().toLowerCase(java.util.Locale.ROOT),
+            e.getValue());
+      }
+      line(sb, "query_refused", server.refused());
+    }
+    return sb.toString();
+  }
+
+  private static void line(StringBuilder sb, String name, long value) {
+    sb.append(name).append(' ').append(value).append('\n');
+  }
+
+  /** Logs the one-line summary pflogd-style daemons end with. */
+  String summary() {
+    long frames = 0;
+    long drops = 0;
+    for (CaptureLoop loop : loops) {
+      frames += loop.framesSeen();
+      drops += loop.kernelDrops();
+    }
+    long queries = 0;
+    if (server != null) {
+      for (long n : server.answered().values()) {
+        queries += n;
+      }
+    }
+    return "frames " + frames + ", kernel drops " + drops + ", flows recorded "
+        + ingest.recorded() + ", queries answered " + queries;
+  }
+
+  @Override
+  public void close() {
+    for (CaptureLoop loop : loops) {
+      loop.stop();
+    }
+    if (server != null) {
+      server.close();
+    }
+    housekeeping.shutdownNow();
+    for (Thread t : threads) {
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (AutoCloseable c : extras) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        logger.warn("stop: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package org.trackpeer.daemon;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.trackpeer.net.Endpoint;
+import org.trackpeer.net.MacAddress;
+
+/**
+ * The agent's validated settings, from {@code trackpeerd.conf} and the command line.
+ *
+ * <p>The file holds {@code key = value} lines; {@code #} starts a comment; list values are
+ * separated by commas or spaces, and a key may be repeated to add to a list. Every key, its
+ * default and its range is documented in {@code conf/trackpeerd.conf}. Options given on the
+ * command line replace the file's value of the same key.
+ */
+public record DaemonConfig(
+    Path source,
+    List<String> interfaces,
+    Path readFile,
+    List<InetAddress> listen,
+    int port,
+    List<Cidr> allow,
+    int retentionSeconds,
+    int bucketSeconds,
+    long maxEntries,
+    double maxSharePerMac,
+    int toleranceSeconds,
+    boolean wildcard,
+    int wildcardMax,
+    List<InetAddress> natAddresses,
+    List<MacAddress> ignoreMacs,
+    int snaplen,
+    int bufferBytes,
+    String filter,
+    int maclog,
+    int maclogPollSeconds,
+    int maclogExpireSeconds,
+    int maclogActiveSeconds,
+    Path syslogSocket,
+    Path stateDir) {
+
+  public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
+  public static final int DEFAULT_PORT = 7709;
+  public static final int RETENTION_MIN_SECONDS = 10;
+  public static final int RETENTION_MAX_SECONDS = 86400;
+  public static final int TOLERANCE_MAX_SECONDS = 3600;
+  public static final long MAX_ENTRIES_MIN = 1000;
+  public static final long MAX_ENTRIES_MAX = 200_000_000L;
+
+  /** Every key the file may hold, in the order the sample file documents them. */
+  static final List<String> KEYS =
+      List.of(
+          "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
+          "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
+          "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
+          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir");
+
+  /** Raw settings with where each came from, before validation. */
+  public static final class Raw {
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, String> origins = new LinkedHashMap<>();
+    private Path source;
+
+    /** Sets {@code key} (replacing the file's value), noting {@code origin} for messages. */
+    public Raw set(String key, String value, String origin) {
+      values.put(key, value);
+      origins.put(key, origin);
+      return this;
+    }
+
+    /** Returns the file the values came from, or null for built-in defaults. */
+    public Path source() {
+      return source;
+    }
+
+    /**
+     * Reads a configuration file.
+     *
+     * @param required false for the default path, which may be absent
+     */
+    public static Raw load(Path file, boolean required) throws ConfigException {
+      Raw raw = new Raw();
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        if (required) {
+          throw new ConfigException("configuration file " + file + ": no such file");
+        }
+        return raw;
+      } catch (IOException e) {
+        throw new ConfigException("configuration file " + file + ": " + e.getMessage());
+      } catch (java.io.UncheckedIOException e) {
+        throw new ConfigException("configuration file " + file + ": not UTF-8 text");
+      }
+      raw.source = file;
+      for (int i = 0; i < lines.size(); i++) {
+        String line = lines.get(i);
+        int hash = line.indexOf('#');
+        if (hash >= 0) {
+          line = line.substring(0, hash);
+        }
+        line = line.strip();
+        if (line.isEmpty()) {
+          continue;
+        }
+        String where = file + ":" + (i + 1);
+        int eq = line.indexOf('=');
+        if (eq <= 0) {
+          throw new ConfigException(where + ": expected 'key = value', got '" + line + "'");
+        }
+        String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String value = line.substring(eq + 1).strip();
+        if (!KEYS.contains(key)) {
+          throw new ConfigException(where + ": unknown key '" + key + "'");
+        }
+        String previous = raw.values.get(key);
+        boolean list = isList(key);
+        raw.set(key, list && previous != null ? previous + "," + value : value, where);
+      }
+      return raw;
+    }
+
+    private static boolean isList(String key) {
+      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs")
+          .contains(key);
+    }
+
+    private String origin(String key) {
+      String o = origins.get(key);
+      return o == null ? "default" : o;
+    }
+
+    private ConfigException bad(String key, String allowed) {
+      return new ConfigException(
+          origin(key) + ": " + key + " = '" + values.get(key) + "': expected " + allowed);
+    }
+
+    private String string(String key, String dflt) {
+      String v = values.get(key);
+      return v == null || v.isEmpty() ? dflt : v;
+    }
+
+    private long number(String key, long dflt, long min, long max, String unit)
+        throws ConfigException {
+      String v = values.get(key);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      long n;
+      try {
+        n = Long.parseLong(v.strip());
+      } catch (NumberFormatException e) {
+        throw bad(key, unit + " from " + min + " to " + max);
+      }
+      if (n < min || n > max) {
+        throw bad(key, unit + " from " + min + " to " + max);
+      }
+      return n;
+    }
+
+    private boolean bool(String key, boolean dflt) throws ConfigException {
+      String v = values.get(key);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      switch (v.strip().toLowerCase(Locale.ROOT)) {
+        case "on": case "yes": case "true": case "1":
+          return true;
+        case "off": case "no": case "false": case "0":
+          return false;
+        default:
+          throw bad(key, "on or off");
+      }
+    }
+
+    private List<String> list(String key) {
+      String v = values.get(key);
+      List<String> out = new ArrayList<>();
+      if (v == null) {
+        return out;
+      }
+      for (String item : v.split("[,\\s]+")) {
+        if (!item.isEmpty()) {
+          out.add(item);
+        }
+      }
+      return out;
+    }
+
+    private List<InetAddress> addresses(String key, List<String> dflt) throws ConfigException {
+      List<String> items = values.containsKey(key) ? list(key) : dflt;
+      List<InetAddress> out = new ArrayList<>();
+      for (String item : items) {
+        try {
+          out.add(Endpoint.parseAddress(item));
+        } catch (IllegalArgumentException e) {
+          throw bad(key, "numeric IPv4 or IPv6 addresses");
+        }
+      }
+      return out;
+    }
+
+    /** Validates every value and returns the settings. */
+    public DaemonConfig validate() throws ConfigException {
+      List<String> interfaces = list("interface");
+      for (String i : interfaces) {
+        if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
+          throw bad("interface", "interface names of at most 15 characters");
+        }
+      }
+      String rf = values.get("read-file");
+      Path readFile = rf == null || rf.isEmpty() ? null : Path.of(rf);
+      if (readFile != null && !interfaces.isEmpty()) {
+        throw new ConfigException(
+            origin("read-file") + ": read-file cannot be combined with interface");
+      }
+      List<Cidr> allow = new ArrayList<>();
+      for (String item : list("allow")) {
+        try {
+          allow.add(Cidr.parse(item));
+        } catch (IllegalArgumentException e) {
+          throw bad("allow", "networks such as 192.0.2.0/24 or 2001:db8::/32");
+        }
+      }
+      List<MacAddress> ignore = new ArrayList<>();
+      for (String item : list("ignore-macs")) {
+        try {
+          ignore.add(MacAddress.parse(item));
+        } catch (IllegalArgumentException e) {
+          throw bad("ignore-macs", "MAC addresses such as 02:00:5e:00:01:01");
+        }
+      }
+      double share;
+      try {
+        share = Double.parseDouble(string("max-share-per-mac", "0.5"));
+      } catch (NumberFormatException e) {
+        throw bad("max-share-per-mac", "a fraction from 0.001 to 1");
+      }
+      if (!(share >= 0.001 && share <= 1.0)) {
+        throw bad("max-share-per-mac", "a fraction from 0.001 to 1");
+      }
+      int retention =
+          (int) number("retention", 600, RETENTION_MIN_SECONDS, RETENTION_MAX_SECONDS, "seconds");
+      int bucket = (int) number("bucket", 2, 1, 60, "seconds");
+      if (bucket * 4L > retention) {
+        throw bad("bucket", "at most a quarter of retention (" + retention + " s)");
+      }
+      String filter = values.get("filter");
+      return new DaemonConfig(
+          source,
+          List.copyOf(interfaces),
+          readFile,
+          List.copyOf(addresses("listen", List.of("127.0.0.1", "::1"))),
+          (int) number("port", DEFAULT_PORT, 1, 65535, "a UDP port"),
+          List.copyOf(allow),
+          retention,
+          bucket,
+          number("max-entries", 4_000_000, MAX_ENTRIES_MIN, MAX_ENTRIES_MAX, "entries"),
+          share,
+          (int) number("tolerance", 5, 0, TOLERANCE_MAX_SECONDS, "seconds"),
+          bool("wildcard", false),
+          (int) number("wildcard-max", 256, 1, 65535, "records"),
+          List.copyOf(addresses("nat-addresses", List.of())),
+          List.copyOf(ignore),
+          (int) number("snaplen", 128, 64, 262144, "bytes"),
+          (int) number("buffer-size", 16 << 20, 1 << 16, 1 << 30, "bytes"),
+          filter == null || filter.isBlank() ? null : filter,
+          (int) number("maclog", 0, 0, 2, "0, 1 or 2"),
+          (int) number("maclog-poll", 5, 1, 3600, "seconds"),
+          (int) number("maclog-expire", 30, 1, 86400, "seconds"),
+          (int) number("maclog-active", 180, 1, 86400, "seconds"),
+          Path.of(string("syslog-socket", "/dev/log")),
+          Path.of(string("state-dir", "/var/lib/trackpeerd")));
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package org.trackpeer.daemon;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.capture.CaptureLoop;
+import org.trackpeer.daemon.capture.DecodedFrame;
+
+/**
+ * Takes decoded frames from the capture threads into the flow cache, leaving out the router's
+ * own frames: those sent from one of its MACs, and those a cooked capture marks as outgoing.
+ */
+final class Ingest implements CaptureLoop.FrameConsumer {
+  private final FlowCache cache;
+  private final LocalAddresses local;
+  private final AgentClock clock;
+  private final AtomicLong ownFrames = new AtomicLong();
+  private final AtomicLong recorded = new AtomicLong();
+
+  Ingest(FlowCache cache, LocalAddresses local, AgentClock clock) {
+    this.cache = cache;
+    this.local = local;
+    this.clock = clock;
+  }
+
+  @Override
+  public void accept(DecodedFrame f, int interfaceIndex) {
+    clock.observe(f.timestampNanos);
+    if (f.packetType == DecodedFrame.PKTTYPE_OUTGOING
+        || (f.hasSrcMac && local.isOwnMac(f.srcMac))) {
+      ownFrames.incrementAndGet();
+      return;
+    }
+    cache.record(f, interfaceIndex);
+    recorded.incrementAndGet();
+  }
+
+  @Override
+  public void gap(long fromWallNanos, long toWallNanos) {
+    cache.markIncomplete(fromWallNanos, toWallNanos);
+  }
+
+  /** Frames left out because the router sent them. */
+  long ownFrames() {
+    return ownFrames.get();
+  }
+
+  /** Frames recorded into the cache. */
+  long recorded() {
+    return recorded.get();
+  }
+}

@@ -1,0 +1,301 @@
+package org.trackpeer.daemon;
+
+import ch.qos.logback.classic.Level;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trackpeer.daemon.capture.CaptureException;
+import org.trackpeer.daemon.capture.CaptureLoop;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code trackpeerd} command: options, start-up checklist, and the wait for a signal. */
+@Command(
+    name = "trackpeerd",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Capture the LAN side of a router, remember recent flows, and tell a server which LAN",
+      "computer (MAC address) sent a connection, even across NAT."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:stopped cleanly, or --check-config found no error",
+      "1:runtime failure (capture or query port could not be opened)",
+      "64:bad command line (EX_USAGE)",
+      "78:bad configuration (EX_CONFIG)"
+    })
+public final class Trackpeerd implements Callable<Integer> {
+  /** Exit status for a bad command line. */
+  public static final int EX_USAGE = 64;
+  /** Exit status for a bad configuration. */
+  public static final int EX_CONFIG = 78;
+
+  private static final Logger logger = LoggerFactory.getLogger(Trackpeerd.class);
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+      description = "Configuration file (default: /etc/trackpeerd.conf, if present).")
+  Path configFile;
+
+  @Option(names = {"-i", "--interface"}, paramLabel = "IFACE",
+      description = "Capture on IFACE (repeatable). Default: the interface of the default route.")
+  List<String> interfaces = new ArrayList<>();
+
+  @Option(names = {"-r", "--read"}, paramLabel = "FILE",
+      description = "Read frames from a pcap or pcapng file instead, then keep answering.")
+  Path readFile;
+
+  @Option(names = {"-maclog", "--maclog"}, paramLabel = "N",
+      description = "Log the neighbour table to syslog: 1 joins and leaves, 2 also every "
+          + "active MAC every 3 minutes.")
+  Integer maclog;
+
+  @Option(names = {"-p", "--port"}, paramLabel = "PORT",
+      description = "UDP query port (default 7709).")
+  Integer port;
+
+  @Option(names = {"-l", "--listen"}, paramLabel = "ADDR",
+      description = "Answer queries on ADDR (repeatable; default 127.0.0.1 and ::1).")
+  List<String> listen = new ArrayList<>();
+
+  @Option(names = {"--allow"}, paramLabel = "NET",
+      description = "Also answer clients in NET, e.g. 203.0.113.0/24 (repeatable).")
+  List<String> allow = new ArrayList<>();
+
+  @Option(names = {"--nat-address"}, paramLabel = "ADDR",
+      description = "A public address the router translates to, besides its own (repeatable).")
+  List<String> natAddresses = new ArrayList<>();
+
+  @Option(names = {"--retention"}, paramLabel = "SECONDS",
+      description = "How long flows are kept (default 600).")
+  Integer retention;
+
+  @Option(names = {"--tolerance"}, paramLabel = "SECONDS",
+      description = "Default time tolerance of a query (default 5).")
+  Integer tolerance;
+
+  @Option(names = {"--max-entries"}, paramLabel = "N",
+      description = "Most flow entries kept; the oldest go first (default 4000000).")
+  Long maxEntries;
+
+  @Option(names = {"--wildcard"}, description = "Allow wildcard queries (-time 0).")
+  boolean wildcard;
+
+  @Option(names = {"--syslog-socket"}, paramLabel = "PATH",
+      description = "Syslog socket (default /dev/log).")
+  Path syslogSocket;
+
+  @Option(names = {"--state-dir"}, paramLabel = "DIR",
+      description = "Where neighbour state is kept (default /var/lib/trackpeerd).")
+  Path stateDir;
+
+  @Option(names = {"--maclog-poll"}, paramLabel = "SECONDS", description = "Neighbour poll interval.")
+  Integer maclogPoll;
+
+  @Option(names = {"--maclog-expire"}, paramLabel = "SECONDS",
+      description = "How long a neighbour must be gone before Expired_host.")
+  Integer maclogExpire;
+
+  @Option(names = {"--maclog-active"}, paramLabel = "SECONDS",
+      description = "Interval of the Active_host list with -maclog 2.")
+  Integer maclogActive;
+
+  @Option(names = {"-d", "--foreground"},
+      description = "Stay in the foreground and log to stderr (always the case; kept for "
+          + "compatibility).")
+  boolean foreground;
+
+  @Option(names = {"-v", "--verbose"}, description = "More log detail (repeat for more).")
+  boolean[] verbose = new boolean[0];
+
+  @Option(names = {"--check-config"}, description = "Validate the configuration and exit.")
+  boolean checkConfig;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /** Runs the daemon and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Parses {@code args} and runs; returns the exit status. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Trackpeerd());
+    cl.setPosixClusteredShortOptionsAllowed(false);
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("trackpeerd: " + ex.getMessage());
+          err.println("Try 'trackpeerd -h' for the options.");
+          return EX_USAGE;
+        });
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    DaemonConfig config;
+    try {
+      config = configure();
+    } catch (ConfigException e) {
+      System.err.println("trackpeerd: " + e.getMessage());
+      return EX_CONFIG;
+    }
+    if (checkConfig) {
+      System.out.println("trackpeerd: configuration "
+          + (config.source() == null ? "(built-in defaults)" : config.source()) + " is valid");
+      return 0;
+    }
+    setLogLevel();
+
+    logger.info("trackpeerd {} starting", Version.VERSION);
+    if (config.source() == null) {
+      logger.info("no configuration file {}: using built-in defaults",
+          configFile != null ? configFile : DaemonConfig.DEFAULT_FILE);
+    } else {
+      logger.info("configuration from {}", config.source());
+    }
+
+    List<String> ifaces = config.interfaces();
+    if (config.readFile() == null && ifaces.isEmpty()) {
+      String dflt = defaultInterface();
+      if (dflt == null) {
+        System.err.println("trackpeerd: no interface given and no default route to take one from;"
+            + " use -i IFACE");
+        return EX_CONFIG;
+      }
+      logger.info("no interface configured: capturing on {}, the default route's interface",
+          dflt);
+      ifaces = List.of(dflt);
+    }
+    if (config.readFile() != null) {
+      try {
+        CaptureLoop.checkFile(config.readFile());
+      } catch (CaptureException e) {
+        System.err.println("trackpeerd: " + e.getMessage());
+        return 1;
+      }
+    }
+
+    Agent agent = new Agent(config);
+    try {
+      agent.bind();
+    } catch (IOException e) {
+      System.err.println("trackpeerd: " + e.getMessage());
+      agent.close();
+      return 1;
+    }
+
+    try {
+      Neighbours.start(config, agent);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("trackpeerd: neighbour logging: " + e.getMessage());
+      agent.close();
+      return 1;
+    }
+
+    agent.startCapture(ifaces);
+    agent.startServing();
+    logger.info("answering queries on port {} ({}), retention {} s", config.port(),
+        config.listen(), config.retentionSeconds());
+
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      logger.info("stopping: {}", agent.summary());
+      agent.close();
+      stopped.countDown();
+    }, "shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private DaemonConfig configure() throws ConfigException {
+    DaemonConfig.Raw raw = configFile != null
+        ? DaemonConfig.Raw.load(configFile, true)
+        : DaemonConfig.Raw.load(DaemonConfig.DEFAULT_FILE, false);
+    if (!interfaces.isEmpty()) {
+      raw.set("interface", String.join(",", interfaces), "option -i");
+    }
+    if (readFile != null) {
+      raw.set("read-file", readFile.toString(), "option -r");
+    }
+    setIf(raw, "maclog", maclog, "option -maclog");
+    setIf(raw, "port", port, "option --port");
+    if (!listen.isEmpty()) {
+      raw.set("listen", String.join(",", listen), "option --listen");
+    }
+    if (!allow.isEmpty()) {
+      raw.set("allow", String.join(",", allow), "option --allow");
+    }
+    if (!natAddresses.isEmpty()) {
+      raw.set("nat-addresses", String.join(",", natAddresses), "option --nat-address");
+    }
+    setIf(raw, "retention", retention, "option --retention");
+    setIf(raw, "tolerance", tolerance, "option --tolerance");
+    setIf(raw, "max-entries", maxEntries, "option --max-entries");
+    if (wildcard) {
+      raw.set("wildcard", "on", "option --wildcard");
+    }
+    setIf(raw, "syslog-socket", syslogSocket, "option --syslog-socket");
+    setIf(raw, "state-dir", stateDir, "option --state-dir");
+    setIf(raw, "maclog-poll", maclogPoll, "option --maclog-poll");
+    setIf(raw, "maclog-expire", maclogExpire, "option --maclog-expire");
+    setIf(raw, "maclog-active", maclogActive, "option --maclog-active");
+    return raw.validate();
+  }
+
+  private static void setIf(DaemonConfig.Raw raw, String key, Object value, String origin) {
+    if (value != null) {
+      raw.set(key, value.toString(), origin);
+    }
+  }
+
+  private void setLogLevel() {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(verbose.length == 0 ? Level.INFO : verbose.length == 1 ? Level.DEBUG
+        : Level.TRACE);
+  }
+
+  /** Returns the interface of the IPv4 default route, or the first interface that is up. */
+  static String defaultInterface() {
+    try (BufferedReader r = Files.newBufferedReader(Path.of("/proc/net/route"))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 2 && f[1].equals("00000000")) {
+          return f[0];
+        }
+      }
+    } catch (IOException e) {
+      logger.debug("read /proc/net/route: {}", e.toString());
+    }
+    try {
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (ni.isUp() && !ni.isLoopback()) {
+          return ni.getName();
+        }
+      }
+    } catch (SocketException e) {
+      logger.debug("list interfaces: {}", e.toString());
+    }
+    return null;
+  }
+}

@@ -1,0 +1,238 @@
+package org.trackpeer.daemon.capture;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one capture source (an interface or a file) on its own thread, decodes each frame and
+ * hands the decoded facts to a {@link FrameConsumer}.
+ *
+ * <p>A live interface that fails (deleted, renamed, not yet created) is reopened every second
+ * until it is back; the time without capture is reported to the consumer as a gap, so answers
+ * for it can say they are incomplete. Kernel drops are polled once a second and reported the
+ * same way.
+ */
+public final class CaptureLoop implements Runnable {
+  private static final Logger logger = LoggerFactory.getLogger(CaptureLoop.class);
+  private static final long STATS_INTERVAL_NANOS = 1_000_000_000L;
+  private static final long REOPEN_INTERVAL_MILLIS = 1000;
+
+  /** Receives decoded frames and capture events; called only from the loop's thread. */
+  public interface FrameConsumer {
+    /** A frame was decoded with outcome {@link DecodeOutcome#FLOW}. */
+    void accept(DecodedFrame frame, int interfaceIndex);
+
+    /** Capture saw nothing (or lost frames) between these wall-clock times. */
+    void gap(long fromWallNanos, long toWallNanos);
+  }
+
+  /** Where frames come from and how to capture them. */
+  public record Settings(int snaplen, int bufferBytes, int timeoutMillis, String filter) {}
+
+  private final String interfaceName;
+  private final Path file;
+  private final int interfaceIndex;
+  private final Settings settings;
+  private final FrameConsumer consumer;
+  private final DecodedFrame frame = new DecodedFrame();
+  private final AtomicLong framesSeen = new AtomicLong();
+  private final AtomicLong kernelDrops = new AtomicLong();
+  private final AtomicLong reopens = new AtomicLong();
+  private volatile DecodeCounters published = new DecodeCounters();
+  private volatile boolean running = true;
+  private volatile boolean capturing;
+  private volatile boolean finished;
+  private volatile PcapHandle handle;
+
+  private CaptureLoop(
+      String interfaceName, Path file, int interfaceIndex, Settings s, FrameConsumer consumer) {
+    this.interfaceName = interfaceName;
+    this.file = file;
+    this.interfaceIndex = interfaceIndex;
+    this.settings = s;
+    this.consumer = consumer;
+  }
+
+  /** Returns a loop capturing live on {@code iface}. */
+  public static CaptureLoop live(String iface, int ifIndex, Settings s, FrameConsumer consumer) {
+    return new CaptureLoop(iface, null, ifIndex, s, consumer);
+  }
+
+  /** Returns a loop reading {@code file} once, to its end. */
+  public static CaptureLoop file(Path file, int ifIndex, Settings s, FrameConsumer consumer) {
+    return new CaptureLoop(file.getFileName().toString(), file, ifIndex, s, consumer);
+  }
+
+  /** Opens a file handle now, so a bad file is reported before the daemon starts. */
+  public static void checkFile(Path file) throws CaptureException {
+    PcapHandle.openFile(file).close();
+  }
+
+  /** Returns the interface name (or file name) this loop reads. */
+  public String name() {
+    return interfaceName;
+  }
+
+  /** Returns true while a handle is open and being read. */
+  public boolean capturing() {
+    return capturing;
+  }
+
+  /** Returns true once a capture file has been read to its end. */
+  public boolean finished() {
+    return finished;
+  }
+
+  /** Frames read from the source. */
+  public long framesSeen() {
+    return framesSeen.get();
+  }
+
+  /** Frames the kernel dropped for lack of ring space, summed over every handle opened. */
+  public long kernelDrops() {
+    return kernelDrops.get();
+  }
+
+  /** Times the live handle was reopened after a failure. */
+  public long reopens() {
+    return reopens.get();
+  }
+
+  /** Returns a copy of the decode counters, at most a second old. */
+  public DecodeCounters counters() {
+    return published;
+  }
+
+  /** Asks the loop to stop; it returns within the read timeout. */
+  public void stop() {
+    running = false;
+    PcapHandle h = handle;
+    if (h != null) {
+      h.breakLoop();
+    }
+  }
+
+  @Override
+  public void run() {
+    if (file != null) {
+      runFile();
+    } else {
+      runLive();
+    }
+  }
+
+  private void runFile() {
+    try (PcapHandle h = PcapHandle.openFile(file)) {
+      handle = h;
+      capturing = true;
+      logger.info("reading {} (link type {})", file, h.linkType());
+      readUntilEnd(h, new FrameDecoder(h.linkType()), new DecodeCounters());
+      logger.info("read {}: {} frames", file, framesSeen.get());
+    } catch (CaptureException e) {
+      logger.error("{}", e.getMessage());
+    } finally {
+      handle = null;
+      capturing = false;
+      finished = true;
+    }
+  }
+
+  private void runLive() {
+    boolean warned = false;
+    long downSinceWall = -1;
+    while (running) {
+      PcapHandle h;
+      try {
+        h = PcapHandle.openLive(
+            interfaceName, settings.snaplen(), settings.bufferBytes(), settings.timeoutMillis());
+        if (settings.filter() != null && !settings.filter().isBlank()) {
+          h.setFilter(settings.filter());
+        }
+      } catch (CaptureException e) {
+        if (!warned) {
+          logger.warn("{}; retrying every second", e.getMessage());
+          warned = true;
+        }
+        if (downSinceWall < 0) {
+          downSinceWall = System.currentTimeMillis() * 1_000_000L;
+        }
+        sleepQuietly(REOPEN_INTERVAL_MILLIS);
+        continue;
+      }
+      if (downSinceWall >= 0) {
+        consumer.gap(downSinceWall, System.currentTimeMillis() * 1_000_000L);
+        reopens.incrementAndGet();
+        logger.info("capture on {} resumed", interfaceName);
+      } else {
+        logger.info("capturing on {} (link type {})", interfaceName, h.linkType());
+      }
+      warned = false;
+      handle = h;
+      capturing = true;
+      try {
+        readUntilEnd(h, new FrameDecoder(h.linkType()), published.copy());
+      } finally {
+        capturing = false;
+        handle = null;
+        h.close();
+      }
+      if (running) {
+        downSinceWall = System.currentTimeMillis() * 1_000_000L;
+        logger.warn("capture on {} stopped: {}; reopening", interfaceName, lastError);
+      }
+    }
+  }
+
+  private String lastError = "";
+
+  private void readUntilEnd(PcapHandle h, FrameDecoder decoder, DecodeCounters counters) {
+    byte[] buf = h.buffer();
+    long lastStatsNanos = System.nanoTime();
+    long lastStatsWall = System.currentTimeMillis() * 1_000_000L;
+    long dropsAtOpen = 0;
+    long dropsSeen = 0;
+    while (running) {
+      int rc = h.next();
+      if (rc == PcapHandle.FRAME) {
+        framesSeen.incrementAndGet();
+        DecodeOutcome outcome =
+            decoder.decode(buf, 0, h.capLength(), h.wireLength(), h.timestampNanos(), frame);
+        counters.count(outcome);
+        if (outcome == DecodeOutcome.FLOW) {
+          consumer.accept(frame, interfaceIndex);
+        }
+      } else if (rc == PcapHandle.EOF) {
+        break;
+      } else if (rc == PcapHandle.ERROR) {
+        lastError = h.lastError();
+        break;
+      }
+      long now = System.nanoTime();
+      if (now - lastStatsNanos >= STATS_INTERVAL_NANOS || rc != PcapHandle.FRAME) {
+        if (now - lastStatsNanos >= STATS_INTERVAL_NANOS) {
+          long wall = System.currentTimeMillis() * 1_000_000L;
+          long drops = h.drops();
+          if (drops >= 0 && drops - dropsAtOpen > dropsSeen) {
+            kernelDrops.addAndGet(drops - dropsAtOpen - dropsSeen);
+            dropsSeen = drops - dropsAtOpen;
+            consumer.gap(lastStatsWall, wall);
+          }
+          lastStatsNanos = now;
+          lastStatsWall = wall;
+          published = counters.copy();
+        }
+      }
+    }
+    published = counters.copy();
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

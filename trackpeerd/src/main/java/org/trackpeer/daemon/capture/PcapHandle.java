@@ -1,0 +1,214 @@
+package org.trackpeer.daemon.capture;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One open libpcap handle, live or on a capture file, read by exactly one thread.
+ *
+ * <p>{@link #next} copies the frame into a buffer the handle owns and returns its captured
+ * length; the header fields of that frame are then read with {@link #wireLength()} and
+ * {@link #timestampNanos()}. Nothing is allocated per frame.
+ */
+final class PcapHandle implements AutoCloseable {
+  /** {@link #next} result: a frame was read. */
+  static final int FRAME = 1;
+  /** {@link #next} result: no frame before the read timeout. */
+  static final int TIMEOUT = 0;
+  /** {@link #next} result: end of the capture file. */
+  static final int EOF = -2;
+  /** {@link #next} result: the handle failed (interface gone); see {@link #lastError()}. */
+  static final int ERROR = -1;
+
+  private final Libpcap pcap = Libpcap.get();
+  private final String source;
+  private final PointerByReference headerRef = new PointerByReference();
+  private final PointerByReference dataRef = new PointerByReference();
+  private final Memory stats = new Memory(16);
+  private final boolean offline;
+  private final byte[] buffer;
+  private Pointer handle;
+  private int capLength;
+  private int wireLength;
+  private long timestampNanos;
+
+  private PcapHandle(String source, Pointer handle, boolean offline, int snaplen) {
+    this.source = source;
+    this.handle = handle;
+    this.offline = offline;
+    this.buffer = new byte[Math.max(snaplen, 65535) + 256];
+  }
+
+  /**
+   * Opens a live capture on {@code iface}.
+   *
+   * @param snaplen bytes kept of each frame
+   * @param bufferBytes size of the kernel ring
+   * @param timeoutMillis how long a read waits for frames before returning {@link #TIMEOUT}
+   */
+  static PcapHandle openLive(String iface, int snaplen, int bufferBytes, int timeoutMillis)
+      throws CaptureException {
+    Libpcap pcap = Libpcap.get();
+    byte[] err = new byte[Libpcap.PCAP_ERRBUF_SIZE];
+    Pointer p = pcap.pcap_create(iface, err);
+    if (p == null) {
+      throw new CaptureException("open capture on " + iface + ": " + Native0.string(err));
+    }
+    pcap.pcap_set_snaplen(p, snaplen);
+    pcap.pcap_set_promisc(p, 1);
+    pcap.pcap_set_timeout(p, timeoutMillis);
+    pcap.pcap_set_buffer_size(p, bufferBytes);
+    pcap.pcap_set_tstamp_precision(p, Libpcap.PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap.pcap_activate(p);
+    if (rc < 0) {
+      String why = pcap.pcap_geterr(p);
+      if (why == null || why.isBlank()) {
+        why = pcap.pcap_statustostr(rc);
+      }
+      pcap.pcap_close(p);
+      throw new CaptureException("open capture on " + iface + ": " + why);
+    }
+    return new PcapHandle(iface, p, false, snaplen);
+  }
+
+  /** Opens a pcap or pcapng file with nanosecond timestamps. */
+  static PcapHandle openFile(Path file) throws CaptureException {
+    if (!Files.isReadable(file)) {
+      throw new CaptureException("read capture file " + file + ": not readable");
+    }
+    byte[] err = new byte[Libpcap.PCAP_ERRBUF_SIZE];
+    Pointer p =
+        Libpcap.get()
+            .pcap_open_offline_with_tstamp_precision(
+                file.toString(), Libpcap.PCAP_TSTAMP_PRECISION_NANO, err);
+    if (p == null) {
+      throw new CaptureException("read capture file " + file + ": " + Native0.string(err));
+    }
+    return new PcapHandle(file.toString(), p, true, 262144);
+  }
+
+  /** Sets a BPF filter expression. */
+  void setFilter(String expression) throws CaptureException {
+    Memory program = new Memory(16);
+    program.clear();
+    if (pcap.pcap_compile(handle, program, expression, 1, 0xFFFFFFFF) != 0) {
+      throw new CaptureException(
+          "compile filter '" + expression + "' on " + source + ": " + pcap.pcap_geterr(handle));
+    }
+    try {
+      if (pcap.pcap_setfilter(handle, program) != 0) {
+        throw new CaptureException("set filter on " + source + ": " + pcap.pcap_geterr(handle));
+      }
+    } finally {
+      pcap.pcap_freecode(program);
+    }
+  }
+
+  /** Returns the DLT link type of the handle. */
+  int linkType() {
+    return pcap.pcap_datalink(handle);
+  }
+
+  /** Returns the buffer {@link #next} copies each frame into, starting at offset 0. */
+  byte[] buffer() {
+    return buffer;
+  }
+
+  /**
+   * Reads the next frame into {@link #buffer()}.
+   *
+   * @return {@link #FRAME}, {@link #TIMEOUT}, {@link #EOF} or {@link #ERROR}
+   */
+  int next() {
+    int rc = pcap.pcap_next_ex(handle, headerRef, dataRef);
+    if (rc == 1) {
+      Pointer hdr = headerRef.getValue();
+      long sec = hdr.getLong(0);
+      long frac = hdr.getLong(8);
+      int capLen = hdr.getInt(16);
+      wireLength = hdr.getInt(20);
+      // timestamps are unsigned 32-bit seconds in pcap files: 2038 and 2106 must not go negative
+      timestampNanos = (sec & 0xFFFF_FFFFL) * 1_000_000_000L + frac;
+      capLength = Math.max(0, Math.min(capLen, buffer.length));
+      dataRef.getValue().read(0, buffer, 0, capLength);
+      return FRAME;
+    }
+    if (rc == 0) {
+      return TIMEOUT;
+    }
+    if (rc == Libpcap.PCAP_ERROR_EOF && offline) {
+      return EOF;
+    }
+    if (rc == Libpcap.PCAP_ERROR_BREAK) {
+      return EOF;
+    }
+    return ERROR;
+  }
+
+  /** Captured length of the last frame read. */
+  int capLength() {
+    return capLength;
+  }
+
+  /** Original (on the wire) length of the last frame read. */
+  int wireLength() {
+    return wireLength;
+  }
+
+  /** Timestamp of the last frame read, nanoseconds since the Epoch. */
+  long timestampNanos() {
+    return timestampNanos;
+  }
+
+  /** Returns the last error text of the handle. */
+  String lastError() {
+    return pcap.pcap_geterr(handle);
+  }
+
+  /**
+   * Returns the kernel's count of frames dropped for lack of buffer space since the handle
+   * opened (pcap_stat.ps_drop plus ps_ifdrop), or -1 when unavailable (capture files).
+   */
+  long drops() {
+    if (offline) {
+      return -1;
+    }
+    if (pcap.pcap_stats(handle, stats) != 0) {
+      return -1;
+    }
+    return (stats.getInt(4) & 0xFFFF_FFFFL) + (stats.getInt(8) & 0xFFFF_FFFFL);
+  }
+
+  /** Makes a blocked {@link #next} return; safe from another thread. */
+  void breakLoop() {
+    Pointer p = handle;
+    if (p != null) {
+      pcap.pcap_breakloop(p);
+    }
+  }
+
+  @Override
+  public void close() {
+    Pointer p = handle;
+    handle = null;
+    if (p != null) {
+      pcap.pcap_close(p);
+    }
+  }
+
+  /** Helpers for C strings. */
+  static final class Native0 {
+    private Native0() {}
+
+    static String string(byte[] err) {
+      int n = 0;
+      while (n < err.length && err[n] != 0) {
+        n++;
+      }
+      return new String(err, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package org.trackpeer.daemon.query;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import org.trackpeer.daemon.AgentClock;
+import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.cache.FlowQuery;
+import org.trackpeer.daemon.cache.Lookup;
+import org.trackpeer.proto.Evidence;
+import org.trackpeer.proto.PeerRecord;
+import org.trackpeer.proto.QueryCodec;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.QueryRequest;
+import org.trackpeer.proto.ResultCode;
+
+/**
+ * Turns a decoded query into an answer from the flow cache.
+ *
+ * <p>The rule: when the asked source address is one of the router's own (NAT) addresses, a flow
+ * matches on protocol, destination address and port, and source port, whatever its inside
+ * source address; otherwise on the whole 5-tuple. A flow matches when it was seen within the
+ * tolerance of the asked time. One MAC among the matches is {@link ResultCode#FOUND}; two or
+ * more are {@link ResultCode#AMBIGUOUS}, with every match listed, never a silent pick.
+ */
+public final class QueryHandler {
+  private static final long NANOS = 1_000_000_000L;
+
+  /** Settings the handler needs, fixed at start. */
+  public record Settings(
+      long retentionNanos, int defaultToleranceSeconds, boolean wildcard, int wildcardMax) {}
+
+  private final FlowCache cache;
+  private final AgentClock clock;
+  private final Predicate<InetAddress> isNatAddress;
+  private final BooleanSupplier ready;
+  private final Settings settings;
+
+  /** Creates a handler over {@code cache}. */
+  public QueryHandler(
+      FlowCache cache,
+      AgentClock clock,
+      Predicate<InetAddress> isNatAddress,
+      BooleanSupplier ready,
+      Settings settings) {
+    this.cache = cache;
+    this.clock = clock;
+    this.isNatAddress = isNatAddress;
+    this.ready = ready;
+    this.settings = settings;
+  }
+
+  /**
+   * Answers {@code q} with a reply that fits in {@code budgetBytes} on the wire.
+   *
+   * @param budgetBytes the size of the request datagram: no reply is larger than its request
+   */
+  public QueryReply answer(QueryRequest q, int budgetBytes) {
+    long id = q.requestId();
+    if (!ready.getAsBoolean()) {
+      return QueryReply.of(id, ResultCode.NOT_READY);
+    }
+    int family = q.destination().family();
+    int fit = Math.max(0, QueryCodec.recordsThatFit(budgetBytes, family));
+    if (q.isWildcard()) {
+      return wildcard(q, fit);
+    }
+    long now = clock.wallNanos();
+    long tolNanos =
+        (q.toleranceSeconds() == 0 ? settings.defaultToleranceSeconds() : q.toleranceSeconds())
+            * NANOS;
+    long from = q.timeSeconds() * NANOS - tolNanos;
+    // the asked time is a whole second: the flow may have started anywhere within it
+    long to = q.timeSeconds() * NANOS + NANOS - 1 + tolNanos;
+    if (to < now - settings.retentionNanos() || from > now + NANOS) {
+      return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
+    }
+    boolean nat = isNatAddress.test(q.source().address());
+    FlowQuery fq =
+        new FlowQuery(
+            q.protocol(),
+            nat ? null : q.source().address(),
+            q.source().port(),
+            q.destination().address(),
+            q.destination().port(),
+            from,
+            to,
+            Math.max(fit, 2) * 8);
+    Lookup lookup = cache.find(fq);
+    Evidence evidence = nat ? Evidence.PORT_MATCH : Evidence.FIVE_TUPLE;
+    return judge(id, lookup, evidence, fit);
+  }
+
+  private QueryReply judge(long id, Lookup lookup, Evidence evidence, int fit) {
+    List<PeerRecord> matches = new ArrayList<>(lookup.matches());
+    if (matches.isEmpty()) {
+      return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
+    }
+    matches.sort(Comparator.comparingLong(PeerRecord::lastSeenNanos).reversed());
+    Set<Object> computers = new LinkedHashSet<>();
+    for (PeerRecord r : matches) {
+      computers.add(r.mac() != null ? r.mac() : r.insideAddress());
+    }
+    ResultCode result = computers.size() == 1 ? ResultCode.FOUND : ResultCode.AMBIGUOUS;
+    List<PeerRecord> shown = matches.subList(0, Math.min(fit, matches.size()));
+    boolean more = shown.size() < matches.size() || lookup.truncated();
+    return new QueryReply(id, result, evidence, matches.size(), more, shown);
+  }
+
+  private QueryReply wildcard(QueryRequest q, int fit) {
+    long id = q.requestId();
+    if (!settings.wildcard()) {
+      return QueryReply.of(id, ResultCode.WILDCARD_DISABLED);
+    }
+    long now = clock.wallNanos();
+    FlowQuery fq =
+        new FlowQuery(
+            q.protocol(),
+            null,
+            -1,
+            q.destination().address(),
+            q.destination().port(),
+            now - settings.retentionNanos(),
+            now + NANOS,
+            settings.wildcardMax());
+    Lookup lookup = cache.find(fq);
+    List<PeerRecord> all = new ArrayList<>(lookup.matches());
+    if (all.isEmpty()) {
+      return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
+    }
+    all.sort(Comparator.comparingLong(PeerRecord::firstSeenNanos));
+    int start = Math.min(all.size(), q.page() * Math.max(fit, 1));
+    int end = Math.min(all.size(), start + fit);
+    List<PeerRecord> page = all.subList(start, end);
+    boolean more = end < all.size();
+    return new QueryReply(id, ResultCode.FOUND, Evidence.NONE, all.size(), more, page);
+  }
+}

@@ -1,0 +1,220 @@
+package org.trackpeer.daemon.query;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trackpeer.proto.DecodedRequest;
+import org.trackpeer.proto.ProtocolException;
+import org.trackpeer.proto.QueryCodec;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.ResultCode;
+
+/**
+ * The UDP query port: one thread reads every listening socket, checks who asks, decodes the
+ * question, and sends the answer back from the address it was asked on.
+ *
+ * <p>No reply is larger than its request. A datagram that cannot be decoded is counted under
+ * its reason; when its header is readable it gets a short {@code malformed} answer. Nothing a
+ * client sends can raise an exception out of the loop.
+ */
+public final class QueryServer implements Runnable, AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(QueryServer.class);
+  private static final int MAX_DATAGRAM_BYTES = 1472;
+
+  private final List<DatagramChannel> channels = new ArrayList<>();
+  private final Selector selector;
+  private final QueryHandler handler;
+  private final Predicate<InetAddress> allowed;
+  private final Supplier<String> statsText;
+  private final Map<ResultCode, AtomicLong> answered = new EnumMap<>(ResultCode.class);
+  private final Map<ProtocolException.Reason, AtomicLong> rejected =
+      new EnumMap<>(ProtocolException.Reason.class);
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong internalErrors = new AtomicLong();
+  private volatile boolean running = true;
+
+  /**
+   * Binds the query port on every listen address.
+   *
+   * @throws IOException naming the address that could not be bound
+   */
+  public QueryServer(
+      List<InetAddress> listen,
+      int port,
+      QueryHandler handler,
+      Predicate<InetAddress> allowed,
+      Supplier<String> statsText)
+      throws IOException {
+    this.handler = handler;
+    this.allowed = allowed;
+    this.statsText = statsText;
+    for (ResultCode c : ResultCode.values()) {
+      answered.put(c, new AtomicLong());
+    }
+    for (ProtocolException.Reason r : ProtocolException.Reason.values()) {
+      rejected.put(r, new AtomicLong());
+    }
+    selector = Selector.open();
+    try {
+      for (InetAddress a : listen) {
+        DatagramChannel ch = DatagramChannel.open(
+            a instanceof java.net.Inet6Address
+                ? java.net.StandardProtocolFamily.INET6
+                : java.net.StandardProtocolFamily.INET);
+        try {
+          ch.bind(new InetSocketAddress(a, port));
+        } catch (IOException e) {
+          ch.close();
+          throw new IOException(
+              "bind query port " + new InetSocketAddress(a, port) + ": " + e.getMessage(), e);
+        }
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ);
+        channels.add(ch);
+      }
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Returns the port actually bound (useful when 0 was asked). */
+  public int localPort() throws IOException {
+    return ((InetSocketAddress) channels.get(0).getLocalAddress()).getPort();
+  }
+
+  @Override
+  public void run() {
+    ByteBuffer in = ByteBuffer.allocate(MAX_DATAGRAM_BYTES + 1);
+    byte[] out = new byte[MAX_DATAGRAM_BYTES];
+    while (running) {
+      try {
+        selector.select(500);
+        for (SelectionKey key : selector.selectedKeys()) {
+          DatagramChannel ch = (DatagramChannel) key.channel();
+          SocketAddress from;
+          while ((from = receive(ch, in)) != null) {
+            serve(ch, (InetSocketAddress) from, in, out);
+          }
+        }
+        selector.selectedKeys().clear();
+      } catch (IOException | RuntimeException e) {
+        if (running) {
+          internalErrors.incrementAndGet();
+          logger.warn("query loop: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private static SocketAddress receive(DatagramChannel ch, ByteBuffer in) throws IOException {
+    in.clear();
+    return ch.receive(in);
+  }
+
+  private void serve(DatagramChannel ch, InetSocketAddress from, ByteBuffer in, byte[] out) {
+    try {
+      int len = in.position();
+      byte[] buf = in.array();
+      if (!allowed.test(from.getAddress())) {
+        refused.incrementAndGet();
+        logger.debug("refused query from {}", from);
+        sendShort(ch, from, buf, len, ResultCode.REFUSED, out);
+        return;
+      }
+      DecodedRequest req;
+      try {
+        req = QueryCodec.decodeRequest(buf, 0, len);
+      } catch (ProtocolException e) {
+        rejected.get(e.reason()).incrementAndGet();
+        logger.debug("bad query from {}: {}", from, e.getMessage());
+        ResultCode code =
+            e.reason() == ProtocolException.Reason.BAD_VERSION
+                ? ResultCode.UNSUPPORTED_VERSION
+                : ResultCode.MALFORMED;
+        sendShort(ch, from, buf, len, code, out);
+        return;
+      }
+      int n;
+      if (req.isStats()) {
+        n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, len);
+      } else {
+        QueryReply reply = handler.answer(req.request(), len);
+        answered.get(reply.result()).incrementAndGet();
+        logger.debug("query from {}: {} -> {}", from, req.request(), reply.result().label());
+        n = QueryCodec.encodeReply(reply, out, len);
+      }
+      ch.send(ByteBuffer.wrap(out, 0, n), from);
+    } catch (IOException | RuntimeException e) {
+      internalErrors.incrementAndGet();
+      logger.warn("answer query from {}: {}", from, e.toString());
+    }
+  }
+
+  private void sendShort(
+      DatagramChannel ch, InetSocketAddress to, byte[] buf, int len, ResultCode code, byte[] out)
+      throws IOException {
+    long id = QueryCodec.peekRequestId(buf, 0, len);
+    if (id == QueryCodec.NO_ID) {
+      return;
+    }
+    if (code != ResultCode.UNSUPPORTED_VERSION && code != ResultCode.REFUSED) {
+      answered.get(code).incrementAndGet();
+    }
+    int n = QueryCodec.encodeReply(QueryReply.of(id, code), out, len);
+    if (n > 0) {
+      ch.send(ByteBuffer.wrap(out, 0, n), to);
+    }
+  }
+
+  /** Answers given, by result code. */
+  public Map<ResultCode, Long> answered() {
+    Map<ResultCode, Long> m = new EnumMap<>(ResultCode.class);
+    answered.forEach((k, v) -> m.put(k, v.get()));
+    return m;
+  }
+
+  /** Datagrams that could not be decoded, by reason. */
+  public Map<ProtocolException.Reason, Long> rejected() {
+    Map<ProtocolException.Reason, Long> m = new EnumMap<>(ProtocolException.Reason.class);
+    rejected.forEach((k, v) -> m.put(k, v.get()));
+    return m;
+  }
+
+  /** Queries refused because the client is not allowed. */
+  public long refused() {
+    return refused.get();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    selector.wakeup();
+    for (DatagramChannel ch : channels) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        logger.debug("close query socket: {}", e.toString());
+      }
+    }
+    try {
+      selector.close();
+    } catch (IOException e) {
+      logger.debug("close selector: {}", e.toString());
+    }
+  }
+}
