@@ -101,7 +101,8 @@ final class CorpusFiles {
           refused++;
           continue;
         }
-        frames.add(new Frame(data, handle.getOriginalLength(), CaptureTimestamps.toNanos(handle.getTimestamp(), classic)));
+        long nanos = CaptureTimestamps.toNanos(handle.getTimestamp(), classic);
+        frames.add(new Frame(data, handle.getOriginalLength(), nanos));
       }
       return new Capture(linkType, frames, refused);
     } finally {
