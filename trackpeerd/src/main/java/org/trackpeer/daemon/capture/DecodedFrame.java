@@ -18,6 +18,12 @@ public final class DecodedFrame {
   /** Capture timestamp, nanoseconds since the Epoch (UTC). */
   public long timestampNanos;
 
+  /** Length of the frame on the wire as reported by the capture (not checked against data). */
+  public int wireLength;
+
+  /** Interface index from a Linux cooked-capture v2 header, else -1. */
+  public int interfaceIndex;
+
   /** True when the link layer carried a sender hardware address. */
   public boolean hasSrcMac;
 
@@ -93,6 +99,8 @@ public final class DecodedFrame {
   /** Clears every field, ready for the next frame. */
   public void reset() {
     timestampNanos = 0;
+    wireLength = 0;
+    interfaceIndex = -1;
     hasSrcMac = false;
     srcMac = 0;
     hasDstMac = false;
