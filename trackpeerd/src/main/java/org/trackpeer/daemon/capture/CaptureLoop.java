@@ -45,6 +45,7 @@ public final class CaptureLoop implements Runnable {
   private volatile boolean capturing;
   private volatile boolean finished;
   private volatile PcapHandle handle;
+  private String lastError = "";
 
   private CaptureLoop(
       String interfaceName, Path file, int interfaceIndex, Settings s, FrameConsumer consumer) {
@@ -172,7 +173,7 @@ public final class CaptureLoop implements Runnable {
       handle = h;
       capturing = true;
       try {
-        readUntilEnd(h, new FrameDecoder(h.linkType()), published.copy());
+        readUntilEnd(h, new FrameDecoder(h.linkType()), published.snapshot());
       } finally {
         capturing = false;
         handle = null;
@@ -185,13 +186,10 @@ public final class CaptureLoop implements Runnable {
     }
   }
 
-  private String lastError = "";
-
   private void readUntilEnd(PcapHandle h, FrameDecoder decoder, DecodeCounters counters) {
     byte[] buf = h.buffer();
     long lastStatsNanos = System.nanoTime();
     long lastStatsWall = System.currentTimeMillis() * 1_000_000L;
-    long dropsAtOpen = 0;
     long dropsSeen = 0;
     while (running) {
       int rc = h.next();
@@ -210,22 +208,20 @@ public final class CaptureLoop implements Runnable {
         break;
       }
       long now = System.nanoTime();
-      if (now - lastStatsNanos >= STATS_INTERVAL_NANOS || rc != PcapHandle.FRAME) {
-        if (now - lastStatsNanos >= STATS_INTERVAL_NANOS) {
-          long wall = System.currentTimeMillis() * 1_000_000L;
-          long drops = h.drops();
-          if (drops >= 0 && drops - dropsAtOpen > dropsSeen) {
-            kernelDrops.addAndGet(drops - dropsAtOpen - dropsSeen);
-            dropsSeen = drops - dropsAtOpen;
-            consumer.gap(lastStatsWall, wall);
-          }
-          lastStatsNanos = now;
-          lastStatsWall = wall;
-          published = counters.copy();
+      if (now - lastStatsNanos >= STATS_INTERVAL_NANOS) {
+        long wall = System.currentTimeMillis() * 1_000_000L;
+        long drops = h.drops();
+        if (drops > dropsSeen) {
+          kernelDrops.addAndGet(drops - dropsSeen);
+          dropsSeen = drops;
+          consumer.gap(lastStatsWall, wall);
         }
+        lastStatsNanos = now;
+        lastStatsWall = wall;
+        published = counters.snapshot();
       }
     }
-    published = counters.copy();
+    published = counters.snapshot();
   }
 
   private static void sleepQuietly(long millis) {

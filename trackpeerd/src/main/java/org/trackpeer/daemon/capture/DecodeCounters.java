@@ -46,6 +46,13 @@ public final class DecodeCounters {
     return new DecodeCounters(counts.clone());
   }
 
+  /** Adds every count of {@code other} to this one. */
+  public void add(DecodeCounters other) {
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] += other.counts[i];
+    }
+  }
+
   /** Sets every counter back to zero. */
   public void clear() {
     Arrays.fill(counts, 0);
