@@ -563,12 +563,12 @@ public final class QueryCodec {
     return raw[10] == (byte) 0xFF && raw[11] == (byte) 0xFF;
   }
 
-  /** Writes up to 15 printable ASCII characters, NUL-padded; others become '?'. */
+  /** Writes up to 15 visible ASCII characters, NUL-padded; others become '?'. */
   private static void putInterfaceName(byte[] b, int pos, String name) {
     int n = Math.min(name.length(), REC_IFNAME_SIZE - 1);
     for (int i = 0; i < n; i++) {
       char c = name.charAt(i);
-      b[pos + i] = (byte) (c >= 0x20 && c < 0x7F ? c : '?');
+      b[pos + i] = (byte) (c > 0x20 && c < 0x7F ? c : '?');
     }
   }
 
@@ -577,7 +577,7 @@ public final class QueryCodec {
     int n = 0;
     while (n < REC_IFNAME_SIZE && buf[pos + n] != 0) {
       int c = buf[pos + n] & 0xFF;
-      if (c < 0x20 || c >= 0x7F) {
+      if (c <= 0x20 || c >= 0x7F) {
         throw h.fail(Reason.BAD_RECORD, "interface name byte " + c);
       }
       n++;
