@@ -432,7 +432,8 @@ public final class Trackpeer implements Callable<Integer> {
         case "udp":
           return QueryRequest.UDP;
         default:
-          throw new TypeConversionException("'" + value + "' is not a protocol; expected tcp or udp");
+          throw new TypeConversionException(
+              "'" + value + "' is not a protocol; expected tcp or udp");
       }
     }
   }

@@ -146,8 +146,8 @@ public final class TrackpeerClient {
   }
 
   private String badReplyMessage(ProtocolException e) {
-    return "bad reply from " + format(agent) + ": " + e.reason().name().toLowerCase(Locale.ROOT) + " ("
-        + e.getMessage() + ")";
+    String reason = e.reason().name().toLowerCase(Locale.ROOT);
+    return "bad reply from " + format(agent) + ": " + reason + " (" + e.getMessage() + ")";
   }
 
   /** Sends {@code request} until a reply to it arrives; returns the reply's bytes. */
