@@ -1,0 +1,491 @@
+package org.trackpeer.client;
+
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.Protocol;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.QueryRequest;
+import org.trackpeer.proto.ResultCode;
+import org.trackpeer.proto.StatsReply;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The {@code trackpeer} command: asks the agent on the NAT router which LAN computer sent a
+ * flow, and prints its MAC on the first line of output.
+ */
+@Command(
+    name = "trackpeer",
+    mixinStandardHelpOptions = true,
+    versionProvider = Trackpeer.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    headerHeading = "",
+    header = "Ask a trackpeer agent which LAN computer sent a flow.",
+    synopsisHeading = "%nUsage: ",
+    customSynopsis = {
+      "trackpeer -s ADDR:PORT -dst ADDR:PORT [-time SECONDS] [-udp]",
+      "                 [-a HOST[:PORT]] [options]",
+      "       trackpeer --stats -a HOST[:PORT] [options]"
+    },
+    descriptionHeading = "%n",
+    description = {
+      "The source is the flow's source as the server saw it (with NAT: the router's public "
+          + "address and port); the agent defaults to that address, port 7709. On an answer "
+          + "the first output line holds the matching MACs separated by spaces (empty when "
+          + "none match), so mac=$(trackpeer ...) works; the result goes to standard error."
+    },
+    optionListHeading = "%nOptions:%n",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      " 0:found: one computer matched, its MAC is on the first line",
+      " 1:internal error",
+      " 2:no answer from the agent within the timeout, after every retry",
+      " 3:bad reply: the agent's datagram does not decode",
+      "11:not_found",
+      "12:ambiguous: several MACs matched, all are on the first line",
+      "13:outside_window: the time lies outside what the agent retains",
+      "14:malformed: the agent could not decode the request",
+      "15:refused: this client may not ask",
+      "16:wildcard_disabled: -time 0 is not allowed by the agent",
+      "17:not_ready: the agent's capture is not running",
+      "18:incomplete: nothing matched, but the agent's record has gaps",
+      "19:unsupported_version: the agent speaks another protocol version",
+      "20:rate_limited: asked too often",
+      "64:usage error"
+    })
+public final class Trackpeer implements Callable<Integer> {
+  static final int TIMEOUT_DEFAULT_MILLIS = 2000;
+  static final int TIMEOUT_MAX_MILLIS = 60_000;
+  static final int RETRIES_DEFAULT = 2;
+  static final int RETRIES_MAX = 10;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-s", "--source"},
+      paramLabel = "ADDR:PORT",
+      converter = EndpointConverter.class,
+      description = "Source address and port of the flow as the server saw it.")
+  private Endpoint source;
+
+  @Option(
+      names = {"-dst", "--dst", "--destination"},
+      paramLabel = "ADDR:PORT",
+      converter = EndpointConverter.class,
+      description = "Destination (server) address and port of the flow.")
+  private Endpoint destination;
+
+  @Option(
+      names = {"-time", "--time"},
+      paramLabel = "SECONDS",
+      converter = TimeConverter.class,
+      description = "When the flow was seen, in seconds since the Epoch (UTC); default now; "
+          + "0 asks for every retained session to the destination.")
+  private Long timeSeconds;
+
+  @Option(
+      names = {"-udp", "--udp"},
+      description = "The flow is UDP (same as -p udp).")
+  private boolean udp;
+
+  @Option(
+      names = {"-p", "--protocol"},
+      paramLabel = "tcp|udp",
+      converter = ProtocolConverter.class,
+      description = "Transport protocol of the flow; default tcp.")
+  private Integer protocol;
+
+  @Option(
+      names = {"-a", "--agent"},
+      paramLabel = "HOST[:PORT]",
+      description = "The agent to ask; default the source address, port 7709.")
+  private String agent;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      converter = PortConverter.class,
+      description = "The agent's UDP port when -a gives none; default 7709.")
+  private Integer port;
+
+  @Option(
+      names = "--tolerance",
+      paramLabel = "SECONDS",
+      converter = ToleranceConverter.class,
+      description = "How far from -time a flow may lie, 0-65535; default: the agent's.")
+  private int toleranceSeconds;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "MS",
+      converter = TimeoutConverter.class,
+      description = "How long to wait for each reply, 1-60000 ms; default 2000.")
+  private int timeoutMillis = TIMEOUT_DEFAULT_MILLIS;
+
+  @Option(
+      names = "--retries",
+      paramLabel = "N",
+      converter = RetriesConverter.class,
+      description = "How often to resend when no reply comes, 0-10; default 2.")
+  private int retries = RETRIES_DEFAULT;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Add a line per matching session: evidence, inside address, VLAN, "
+          + "interface, first and last seen.")
+  private boolean verbose;
+
+  @Option(names = "--json", description = "Print the whole answer as one JSON object.")
+  private boolean json;
+
+  @Option(names = "--stats", description = "Ask the agent for its counters and print them.")
+  private boolean stats;
+
+  private final Clock clock;
+
+  /** Creates the command reading the current time from {@code clock}. */
+  Trackpeer(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Runs the command and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(commandLine(new Trackpeer(Clock.systemUTC())).execute(args));
+  }
+
+  /** Returns the configured picocli command line around {@code command}. */
+  static CommandLine commandLine(Trackpeer command) {
+    CommandLine cl = new CommandLine(command);
+    cl.setPosixClusteredShortOptionsAllowed(false);
+    cl.setCaseInsensitiveEnumValuesAllowed(false);
+    cl.setParameterExceptionHandler(new UsageHandler());
+    cl.setExecutionExceptionHandler(new InternalErrorHandler());
+    return cl;
+  }
+
+  @Override
+  public Integer call() {
+    InetSocketAddress agentAddress = agentAddress();
+    TrackpeerClient client = new TrackpeerClient(agentAddress,
+        Duration.ofMillis(timeoutMillis), retries);
+    if (stats) {
+      return askStats(client);
+    }
+    QueryRequest request = request();
+    return askQuery(client, request);
+  }
+
+  private QueryRequest request() {
+    if (source == null) {
+      throw usage("missing option -s/--source ADDR:PORT (the flow's source as the server saw it)");
+    }
+    if (destination == null) {
+      throw usage("missing option -dst/--destination ADDR:PORT (the flow's destination)");
+    }
+    if (source.family() != destination.family()) {
+      throw usage("-s " + ReplyFormat.endpoint(source) + " and -dst "
+          + ReplyFormat.endpoint(destination)
+          + " differ in address family; both must be IPv4 or both IPv6");
+    }
+    if (udp && protocol != null && protocol != QueryRequest.UDP) {
+      throw usage("-udp conflicts with -p tcp; give one of them");
+    }
+    int proto = udp ? QueryRequest.UDP : protocol == null ? QueryRequest.TCP : protocol;
+    long time = timeSeconds == null ? clock.instant().getEpochSecond() : timeSeconds;
+    return new QueryRequest(0, proto, source, destination, time, toleranceSeconds, 0);
+  }
+
+  private InetSocketAddress agentAddress() {
+    if (agent == null) {
+      if (source == null) {
+        throw usage(stats
+            ? "missing option -a/--agent HOST[:PORT] (--stats needs the agent to ask)"
+            : "missing option -s/--source ADDR:PORT (the flow's source as the server saw it)");
+      }
+      return new InetSocketAddress(source.address(), port == null ? Protocol.DEFAULT_PORT : port);
+    }
+    return parseAgent(agent, port);
+  }
+
+  /** Parses {@code HOST}, {@code HOST:PORT}, {@code [V6]} or {@code [V6]:PORT}. */
+  private InetSocketAddress parseAgent(String text, Integer portOption) {
+    String host = text;
+    String portText = null;
+    if (text.startsWith("[")) {
+      int close = text.indexOf(']');
+      if (close < 0 || (close + 1 < text.length() && text.charAt(close + 1) != ':')) {
+        throw usage("invalid value for option -a/--agent: '" + text
+            + "'; expected HOST, HOST:PORT or [IPV6]:PORT");
+      }
+      host = text.substring(1, close);
+      portText = close + 1 < text.length() ? text.substring(close + 2) : null;
+    } else if (text.indexOf(':') >= 0 && text.indexOf(':') == text.lastIndexOf(':')) {
+      host = text.substring(0, text.indexOf(':'));
+      portText = text.substring(text.indexOf(':') + 1);
+    }
+    int p = portOption == null ? Protocol.DEFAULT_PORT : portOption;
+    if (portText != null) {
+      if (portOption != null) {
+        throw usage("-a " + text + " and --port " + portOption + " both give the agent's port; "
+            + "give one of them");
+      }
+      p = parsePort(portText, "-a/--agent", text);
+    }
+    if (host.isEmpty()) {
+      throw usage("invalid value for option -a/--agent: '" + text + "'; the host is empty");
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByName(host), p);
+    } catch (UnknownHostException e) {
+      throw usage("invalid value for option -a/--agent: '" + text + "'; cannot resolve " + host);
+    }
+  }
+
+  private Integer askQuery(TrackpeerClient client, QueryRequest request) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String agentText = TrackpeerClient.format(client.agent());
+    QueryReply reply;
+    try {
+      reply = client.query(request);
+    } catch (NoAnswerException e) {
+      return failure("no_answer", request, agentText, ClientExit.NO_ANSWER, e.getMessage());
+    } catch (BadReplyException e) {
+      return failure("bad_reply", request, agentText, ClientExit.BAD_REPLY, e.getMessage());
+    }
+    int exit = ClientExit.forResult(reply.result());
+    if (json) {
+      out.println(ReplyFormat.json(reply, request, agentText, exit));
+    } else {
+      out.println(ReplyFormat.macLine(reply));
+      if (verbose) {
+        for (String line : ReplyFormat.detailLines(reply)) {
+          out.println(line);
+        }
+      }
+      err.println("trackpeer: " + describe(reply));
+    }
+    out.flush();
+    err.flush();
+    return exit;
+  }
+
+  private Integer askStats(TrackpeerClient client) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String agentText = TrackpeerClient.format(client.agent());
+    StatsReply reply;
+    try {
+      reply = client.stats();
+    } catch (NoAnswerException e) {
+      return failure("no_answer", null, agentText, ClientExit.NO_ANSWER, e.getMessage());
+    } catch (BadReplyException e) {
+      return failure("bad_reply", null, agentText, ClientExit.BAD_REPLY, e.getMessage());
+    }
+    int exit = ClientExit.forResult(reply.result());
+    if (json) {
+      JsonWriter w = new JsonWriter().beginObject();
+      w.name("result").value(reply.result().label());
+      w.name("exit").value(exit);
+      w.name("agent").value(agentText);
+      w.name("text").value(reply.text());
+      out.println(w.endObject());
+    } else {
+      out.print(reply.text());
+      if (reply.result() != ResultCode.FOUND) {
+        err.println("trackpeer: " + reply.result().label());
+      }
+    }
+    out.flush();
+    err.flush();
+    return exit;
+  }
+
+  private int failure(
+      String result, QueryRequest request, String agentText, int exit, String message) {
+    if (json) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(ReplyFormat.jsonFailure(result, request, agentText, exit, message));
+      out.flush();
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("trackpeer: " + message);
+    err.flush();
+    return exit;
+  }
+
+  private static String describe(QueryReply reply) {
+    String label = reply.result().label();
+    int n = reply.records().size();
+    if (n == 0) {
+      return label;
+    }
+    return label + " (evidence " + reply.evidence().label() + ", " + reply.totalMatches()
+        + (reply.totalMatches() == 1 ? " session" : " sessions")
+        + (reply.more() ? ", more not shown" : "") + ")";
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  private int parsePort(String portText, String option, String value) {
+    try {
+      int p = Integer.parseInt(portText);
+      if (p >= 1 && p <= Endpoint.PORT_MAX) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw usage("invalid value for option " + option + ": '" + value
+        + "'; the port must be 1-65535");
+  }
+
+  /** Prints a usage error as one line and returns {@link ClientExit#USAGE}. */
+  static final class UsageHandler implements CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException e, String[] args) {
+      PrintWriter err = e.getCommandLine().getErr();
+      String msg = e.getMessage();
+      if (!msg.isEmpty()) {
+        msg = Character.toLowerCase(msg.charAt(0)) + msg.substring(1);
+      }
+      err.println("trackpeer: " + msg.replace('\n', ' ').strip());
+      err.flush();
+      return ClientExit.USAGE;
+    }
+  }
+
+  /** Reports an unexpected exception in one line and returns {@link ClientExit#INTERNAL_ERROR}. */
+  static final class InternalErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
+      PrintWriter err = cl.getErr();
+      err.println("trackpeer: internal error: " + e);
+      err.flush();
+      return ClientExit.INTERNAL_ERROR;
+    }
+  }
+
+  /** Prints the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Trackpeer.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "trackpeer " + (v == null ? "(development build)" : v),
+        "query protocol version " + Protocol.VERSION
+      };
+    }
+  }
+
+  static final class EndpointConverter implements ITypeConverter<Endpoint> {
+    @Override
+    public Endpoint convert(String value) {
+      try {
+        return Endpoint.parse(value, true);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value
+            + "' is not ADDR:PORT; expected A.B.C.D:PORT or [IPV6]:PORT");
+      }
+    }
+  }
+
+  static final class TimeConverter implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        long t = Long.parseLong(value);
+        if (t >= 0) {
+          return t;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new TypeConversionException("'" + value
+          + "' is not a time; expected seconds since the Epoch (UTC), or 0 for all sessions");
+    }
+  }
+
+  static final class ProtocolConverter implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      switch (value.toLowerCase(Locale.ROOT)) {
+        case "tcp":
+          return QueryRequest.TCP;
+        case "udp":
+          return QueryRequest.UDP;
+        default:
+          throw new TypeConversionException(
+              "'" + value + "' is not a protocol; expected tcp or udp");
+      }
+    }
+  }
+
+  /** Parses an integer option within [min, max]. */
+  abstract static class RangeConverter implements ITypeConverter<Integer> {
+    private final int min;
+    private final int max;
+    private final String what;
+
+    RangeConverter(int min, int max, String what) {
+      this.min = min;
+      this.max = max;
+      this.what = what;
+    }
+
+    @Override
+    public Integer convert(String value) {
+      try {
+        int v = Integer.parseInt(value);
+        if (v >= min && v <= max) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new TypeConversionException(
+          "'" + value + "' is not " + what + "; expected " + min + "-" + max);
+    }
+  }
+
+  static final class PortConverter extends RangeConverter {
+    PortConverter() {
+      super(1, Endpoint.PORT_MAX, "a port");
+    }
+  }
+
+  static final class ToleranceConverter extends RangeConverter {
+    ToleranceConverter() {
+      super(0, QueryRequest.TOLERANCE_MAX_SECONDS, "a number of seconds");
+    }
+  }
+
+  static final class TimeoutConverter extends RangeConverter {
+    TimeoutConverter() {
+      super(1, TIMEOUT_MAX_MILLIS, "a number of milliseconds");
+    }
+  }
+
+  static final class RetriesConverter extends RangeConverter {
+    RetriesConverter() {
+      super(0, RETRIES_MAX, "a retry count");
+    }
+  }
+}
