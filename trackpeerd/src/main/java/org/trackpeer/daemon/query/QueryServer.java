@@ -130,52 +130,44 @@ public final class QueryServer implements Runnable, AutoCloseable {
     try {
       int len = in.position();
       byte[] buf = in.array();
-      if (!allowed.test(from.getAddress())) {
-        refused.incrementAndGet();
-        logger.debug("refused query from {}", from);
-        sendShort(ch, from, buf, len, ResultCode.REFUSED, out);
-        return;
-      }
       DecodedRequest req;
       try {
         req = QueryCodec.decodeRequest(buf, 0, len);
       } catch (ProtocolException e) {
         rejected.get(e.reason()).incrementAndGet();
         logger.debug("bad query from {}: {}", from, e.getMessage());
-        ResultCode code =
-            e.reason() == ProtocolException.Reason.BAD_VERSION
-                ? ResultCode.UNSUPPORTED_VERSION
-                : ResultCode.MALFORMED;
-        sendShort(ch, from, buf, len, code, out);
+        if (e.answerable() && allowed.test(from.getAddress())) {
+          sendError(ch, from, e.opcode(), e.requestId(), e.resultCode(), out, len);
+        }
+        return;
+      }
+      if (!allowed.test(from.getAddress())) {
+        refused.incrementAndGet();
+        logger.debug("refused query from {}", from);
+        sendError(ch, from, req.opcode(), req.requestId(), ResultCode.REFUSED, out, len);
         return;
       }
       int n;
       if (req.isStats()) {
         n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, len);
       } else {
-        QueryReply reply = handler.answer(req.request(), len);
+        QueryReply reply = handler.answer(req.query(), len);
         answered.get(reply.result()).incrementAndGet();
-        logger.debug("query from {}: {} -> {}", from, req.request(), reply.result().label());
+        logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
         n = QueryCodec.encodeReply(reply, out, len);
       }
-      ch.send(ByteBuffer.wrap(out, 0, n), from);
+      if (n > 0) {
+        ch.send(ByteBuffer.wrap(out, 0, n), from);
+      }
     } catch (IOException | RuntimeException e) {
       internalErrors.incrementAndGet();
       logger.warn("answer query from {}: {}", from, e.toString());
     }
   }
 
-  private void sendShort(
-      DatagramChannel ch, InetSocketAddress to, byte[] buf, int len, ResultCode code, byte[] out)
-      throws IOException {
-    long id = QueryCodec.peekRequestId(buf, 0, len);
-    if (id == QueryCodec.NO_ID) {
-      return;
-    }
-    if (code != ResultCode.UNSUPPORTED_VERSION && code != ResultCode.REFUSED) {
-      answered.get(code).incrementAndGet();
-    }
-    int n = QueryCodec.encodeReply(QueryReply.of(id, code), out, len);
+  private void sendError(DatagramChannel ch, InetSocketAddress to, int opcode, long id,
+      ResultCode code, byte[] out, int len) throws IOException {
+    int n = QueryCodec.encodeErrorReply(opcode, id, code, out, len);
     if (n > 0) {
       ch.send(ByteBuffer.wrap(out, 0, n), to);
     }
