@@ -55,7 +55,7 @@ import org.trackpeer.proto.PeerRecord;
  * MacSketch}) of its entries per source MAC, and the cache keeps their sum. A new flow from a
  * MAC whose estimate has reached {@code maxSharePerMac * maxEntries} is refused and counted;
  * the estimate never undercounts, so the share holds. Frames without a MAC (cooked capture)
- * are not subject to the share. A bucket that refused a flow (by share or by the probe limit)
+ * are not subject to the share, and a share of 1 turns it off. A bucket that refused a flow (by share or by the probe limit)
  * keeps the wall range of the refusals, and queries over it answer "incomplete".
  *
  * <p><b>Times.</b> Record times are wall clock from the frames, kept at microsecond
@@ -251,8 +251,9 @@ public final class FlowCache {
         return;
       }
     }
+    boolean counted = (meta & HAS_MAC) != 0 && maxPerMac != Long.MAX_VALUE;
     long macHash = 0;
-    if ((meta & HAS_MAC) != 0) {
+    if (counted) {
       macHash = FlowTable.mix(mac ^ macSeed);
       if (MacSketch.estimate(macCounts, macHash) >= maxPerMac) {
         rejectedByShare++;
@@ -287,7 +288,7 @@ public final class FlowCache {
     } else {
       entriesV4++;
     }
-    if ((meta & HAS_MAC) != 0) {
+    if (counted) {
       MacSketch.add(b.macCounts, macHash, 1);
       MacSketch.add(macCounts, macHash, 1);
     }
@@ -437,7 +438,7 @@ public final class FlowCache {
       for (Bucket b : buckets) {
         incomplete |= b.rejectedIn(from, to);
         FlowTable t = v6 ? b.v6 : b.v4;
-        if (t.slots == null) {
+        if (t.slots == null || found.isEmpty()) {
           continue;
         }
         for (Map.Entry<FlowId, long[]> e : found.entrySet()) {

@@ -160,7 +160,9 @@ final class FlowTable {
    * Allocates the first array at the planned size or doubles the table, rehashing every entry.
    * The outgrown array is left to the collector: the pool keeps only arrays of dropped buckets,
    * and since a new table starts at the size its predecessor needed, growth is rare once the
-   * traffic is steady.
+   * traffic is steady. Rehashing places every entry; one that would land beyond {@link
+   * #MAX_PROBES} (possible only when more than that many entries share one probe path) is then
+   * reached by scans but not by keyed lookups.
    */
   void grow(ArrayPool pool) {
     if (slots == null) {

@@ -70,12 +70,13 @@ final class WallRanges {
     return size;
   }
 
+  /** Nanoseconds between two ranges; 0 when they overlap or touch. */
   private static long gap(long f1, long t1, long f2, long t2) {
     if (t1 < f2) {
-      return f2 - t1 - 1 <= 0 ? 0 : f2 - t1 - 1;
+      return f2 - t1 - 1;
     }
     if (t2 < f1) {
-      return f1 - t2 - 1 <= 0 ? 0 : f1 - t2 - 1;
+      return f1 - t2 - 1;
     }
     return 0;
   }

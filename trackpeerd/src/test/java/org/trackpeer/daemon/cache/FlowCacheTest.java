@@ -479,4 +479,22 @@ final class FlowCacheTest {
     assertEquals(1_000_000 - stats.entries(), stats.evictions(), stats.toString());
     assertTrue(stats.approxBytes() < 100_000 * 48L * 1.2, "bytes " + stats.approxBytes());
   }
+
+  @Test
+  void record_manySendersOnOneProbePath_refusesBeyondProbeLimit() {
+    FlowCache cache = cache(600, 100_000, 1.0);
+    int eth1 = cache.registerInterface("eth1");
+    int senders = FlowTable.MAX_PROBES + 72;
+    for (int i = 0; i < senders; i++) {
+      cache.record(Frames.v4(MAC_A + i, "192.0.2.10", 40000, "203.0.113.5", 443, T0), eth1);
+    }
+
+    CacheStats stats = cache.stats();
+    assertEquals(FlowTable.MAX_PROBES, stats.entriesV4());
+    assertEquals(72, stats.rejectedByCollision());
+    Lookup hit =
+        cache.find(new FlowQuery(TCP, null, 40000, addr("203.0.113.5"), 443, T0, T0, 1000));
+    assertEquals(FlowTable.MAX_PROBES, hit.matches().size());
+    assertTrue(hit.incomplete());
+  }
 }
