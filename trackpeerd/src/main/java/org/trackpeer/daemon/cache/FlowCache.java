@@ -32,7 +32,7 @@ import org.trackpeer.proto.PeerRecord;
  * span (monotonic clock, default 5 s), when it holds {@code bucketFill} entries (3/4 of its
  * largest table: between 1/128 and 1/64 of the cap, at most 3/4 of 2^17 slots), or when a
  * frame's wall time is more than about six days from the bucket's base (see times). With the
- * defaults a full cache is made of about 80 filled buckets; 30 million entries, of about 300.
+ * defaults a full cache is made of about 160 filled buckets; 30 million entries, of about 300.
  *
  * <p><b>Expiry.</b> A bucket is dropped once the retention (default 600 s, monotonic) has
  * passed since the last frame recorded into it: at {@code now - lastMono >= retention} it is
@@ -41,8 +41,8 @@ import org.trackpeer.proto.PeerRecord;
  * bucket hands its two arrays to a pool ({@link ArrayPool}, one spare array per size) and
  * subtracts its MAC sketch: O(1) in the number of entries. A new bucket's tables start at the
  * size the previous bucket needed and take their arrays from the pool, so under steady traffic
- * the heap stays flat and nothing is allocated or rehashed. {@link #record} checks the oldest bucket on every call, so expiry
- * happens even without {@link #expire}.
+ * the heap stays flat and nothing is allocated or rehashed. {@link #record} checks the oldest
+ * bucket on every call, so expiry happens even without {@link #expire}.
  *
  * <p><b>Cap.</b> Before a new entry would make the total exceed {@code maxEntries}, the oldest
  * bucket is evicted whole (counted in {@link CacheStats#evictions()}); the current bucket is
@@ -55,8 +55,9 @@ import org.trackpeer.proto.PeerRecord;
  * MacSketch}) of its entries per source MAC, and the cache keeps their sum. A new flow from a
  * MAC whose estimate has reached {@code maxSharePerMac * maxEntries} is refused and counted;
  * the estimate never undercounts, so the share holds. Frames without a MAC (cooked capture)
- * are not subject to the share, and a share of 1 turns it off. A bucket that refused a flow (by share or by the probe limit)
- * keeps the wall range of the refusals, and queries over it answer "incomplete".
+ * are not subject to the share, and a share of 1 turns it off. A bucket that refused a flow
+ * (by share or by the probe limit) keeps the wall range of the refusals, and queries over it
+ * answer "incomplete".
  *
  * <p><b>Times.</b> Record times are wall clock from the frames, kept at microsecond
  * resolution as 40-bit offsets from the bucket's base; the monotonic {@link Ticker} only
