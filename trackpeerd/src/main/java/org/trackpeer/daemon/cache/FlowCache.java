@@ -1,0 +1,631 @@
+package org.trackpeer.daemon.cache;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trackpeer.daemon.capture.DecodedFrame;
+import org.trackpeer.net.MacAddress;
+import org.trackpeer.proto.PeerRecord;
+
+/**
+ * The recent flows seen on the LAN side, by sender, kept for a bounded time and memory.
+ *
+ * <h2>Design</h2>
+ *
+ * <p><b>Buckets.</b> Flows live in a queue of buckets, oldest first; records go into the newest.
+ * Each bucket has one open-addressing table for IPv4 and one for IPv6 ({@link FlowTable}),
+ * holding one entry per flow: (protocol, source address and port, destination address and
+ * port, source MAC, VLAN, capture interface) with the first and last frame time seen while the
+ * bucket was current. A long download updates its entry in place, so it costs one entry per
+ * bucket it spans. A new bucket is opened when the current one has been open for the bucket
+ * span (monotonic clock, default 5 s), when it holds {@code bucketFill} entries (3/4 of its
+ * largest table: between 1/128 and 1/64 of the cap, at most 3/4 of 2^17 slots), or when a
+ * frame's wall time is more than about six days from the bucket's base (see times). With the
+ * defaults a full cache is made of about 160 filled buckets; 30 million entries, of about 300.
+ *
+ * <p><b>Expiry.</b> A bucket is dropped once the retention (default 600 s, monotonic) has
+ * passed since the last frame recorded into it: at {@code now - lastMono >= retention} it is
+ * gone, one nanosecond earlier it is kept. So a flow stays findable for at least the
+ * retention after its last frame and at most retention plus one bucket span. Dropping a
+ * bucket hands its two arrays to a pool ({@link ArrayPool}, one spare array per size) and
+ * subtracts its MAC sketch: O(1) in the number of entries. A new bucket's tables start at the
+ * size the previous bucket needed and take their arrays from the pool, so under steady traffic
+ * the heap stays flat and nothing is allocated or rehashed. {@link #record} checks the oldest
+ * bucket on every call, so expiry happens even without {@link #expire}.
+ *
+ * <p><b>Cap.</b> Before a new entry would make the total exceed {@code maxEntries}, the oldest
+ * bucket is evicted whole (counted in {@link CacheStats#evictions()}); the current bucket is
+ * never the victim, as it holds fewer than {@code bucketFill <= maxEntries} entries. The wall
+ * range of an evicted bucket is remembered in a bounded list ({@link WallRanges}) until its
+ * entries would have expired, and queries over it answer "incomplete". The number of buckets
+ * is capped as well, so buckets cut short by wall-clock jumps cannot multiply.
+ *
+ * <p><b>Fairness.</b> Each bucket keeps a count-min sketch (4 rows of 512 counters, {@link
+ * MacSketch}) of its entries per source MAC, and the cache keeps their sum. A new flow from a
+ * MAC whose estimate has reached {@code maxSharePerMac * maxEntries} is refused and counted;
+ * the estimate never undercounts, so the share holds. Frames without a MAC (cooked capture)
+ * are not subject to the share, and a share of 1 turns it off. A bucket that refused a flow
+ * (by share or by the probe limit) keeps the wall range of the refusals, and queries over it
+ * answer "incomplete".
+ *
+ * <p><b>Times.</b> Record times are wall clock from the frames, kept at microsecond
+ * resolution as 40-bit offsets from the bucket's base; the monotonic {@link Ticker} only
+ * drives rotation and expiry, so capture-file replay can drive it from file time.
+ *
+ * <p><b>Entry layout and size.</b> IPv4: 4 longs = 32 bytes {src ip << 32 | dst ip, meta, mac |
+ * first-high << 48, first-low << 40 | last}; IPv6: 7 longs = 56 bytes, the first word replaced
+ * by source high, source low, destination high, destination low. The meta word holds source
+ * port (bits 0-15), destination port (16-31), protocol (32-39), interface index (40-47), VLAN
+ * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Tables double
+ * at load 3/4, so a filled bucket sits at 3/4: 42.7 bytes per IPv4 and 74.7 per IPv6 entry. A
+ * full cache consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket
+ * and at most one spare array per table size: 30 million IPv4 entries take about 1.3 GB. A
+ * bucket closed by time before it filled sits between load 3/8 and 3/4, which matters only
+ * when the cache is far from its cap.
+ *
+ * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in
+ * the current bucket, no allocation once the pool is warm (a table doubling rehashes its
+ * entries, amortised O(1)). {@link #find} with a source port: one probe sequence per bucket
+ * whose wall range overlaps the window, then one per bucket for each match to merge its
+ * overall first and last time. With any source port: a scan of the overlapping buckets.
+ *
+ * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens
+ * of nanoseconds). {@link #find} takes it once per bucket it scans and once to merge, so a
+ * long scan lets writers in between buckets; a bucket recycled in between is recognised by its
+ * serial and skipped, and the answer is then marked incomplete if the window was evicted.
+ */
+public final class FlowCache {
+  private static final Logger logger = LoggerFactory.getLogger(FlowCache.class);
+
+  /** The most capture interfaces; the index is stored in 8 bits. */
+  public static final int MAX_INTERFACES = 255;
+
+  static final long KEY40_MASK = (1L << 40) - 1;
+  private static final long OCCUPIED = 1L << 63;
+  private static final long HAS_MAC = 1L << 61;
+  private static final int MAX_TABLE_LOG2 = 17;
+  private static final int MAX_MARKS = 64;
+
+  private final Object lock = new Object();
+  private final Ticker ticker;
+  private final long retentionNanos;
+  private final long spanNanos;
+  private final long maxEntries;
+  private final long maxPerMac;
+  private final int bucketFill;
+  private final int maxBuckets;
+  private final long seed;
+  private final long macSeed;
+
+  private final String[] interfaceNames = new String[MAX_INTERFACES];
+  private int interfaceCount;
+
+  private final ArrayDeque<Bucket> buckets = new ArrayDeque<>();
+  private final ArrayDeque<Bucket> spareBuckets = new ArrayDeque<>();
+  private final ArrayPool pool4 = new ArrayPool(4);
+  private final ArrayPool pool6 = new ArrayPool(7);
+  private final int[] macCounts = new int[MacSketch.SIZE];
+  private final WallRanges incompleteMarks = new WallRanges(MAX_MARKS);
+  private long nextSerial;
+
+  private long entriesV4;
+  private long entriesV6;
+  private long evictions;
+  private long expired;
+  private long rejectedByShare;
+  private long rejectedByCollision;
+
+  /** Creates an empty cache that reads monotonic time from {@code ticker}. */
+  public FlowCache(CacheConfig config, Ticker ticker) {
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.retentionNanos = config.retentionNanos();
+    this.spanNanos = config.bucketSpanNanos();
+    this.maxEntries = config.maxEntries();
+    this.maxPerMac =
+        config.maxSharePerMac() >= 1.0
+            ? Long.MAX_VALUE
+            : Math.max(1L, (long) Math.floor(config.maxSharePerMac() * maxEntries));
+    int log2 = 63 - Long.numberOfLeadingZeros(Math.max(1L, maxEntries / 64));
+    log2 = Math.max(FlowTable.MIN_LOG2, Math.min(MAX_TABLE_LOG2, log2));
+    this.bucketFill = (int) Math.min((3L << log2) >> 2, maxEntries);
+    long timeBuckets = (retentionNanos + spanNanos - 1) / spanNanos + 3;
+    long fillBuckets = (maxEntries + bucketFill - 1) / bucketFill;
+    this.maxBuckets = (int) Math.min(Integer.MAX_VALUE, timeBuckets + fillBuckets);
+    SplittableRandom random = new SplittableRandom();
+    this.seed = random.nextLong();
+    this.macSeed = random.nextLong();
+    logger.debug(
+        "flow cache: max {} entries, {} per bucket, at most {} buckets, {} per MAC",
+        maxEntries,
+        bucketFill,
+        maxBuckets,
+        maxPerMac);
+  }
+
+  /**
+   * Returns the index to pass to {@link #record} for frames captured on {@code name}; the same
+   * name always gets the same index.
+   *
+   * @throws IllegalArgumentException if the name is empty, longer than 15 characters or not
+   *     ASCII
+   * @throws IllegalStateException if {@link #MAX_INTERFACES} names are registered already
+   */
+  public int registerInterface(String name) {
+    if (name.isEmpty()
+        || name.length() > PeerRecord.INTERFACE_NAME_MAX
+        || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+      throw new IllegalArgumentException("bad interface name: " + name);
+    }
+    synchronized (lock) {
+      for (int i = 0; i < interfaceCount; i++) {
+        if (interfaceNames[i].equals(name)) {
+          return i;
+        }
+      }
+      if (interfaceCount == MAX_INTERFACES) {
+        throw new IllegalStateException("more than " + MAX_INTERFACES + " interfaces");
+      }
+      interfaceNames[interfaceCount] = name;
+      return interfaceCount++;
+    }
+  }
+
+  /**
+   * Records one frame. Frames that are not IPv4 or IPv6 with transport ports are ignored; the
+   * caller filters out the router's own frames.
+   *
+   * @throws IllegalArgumentException if {@code interfaceIndex} was not registered
+   */
+  public void record(DecodedFrame f, int interfaceIndex) {
+    if (!f.hasPorts || (f.ipVersion != 4 && f.ipVersion != 6)) {
+      return;
+    }
+    boolean v6 = f.ipVersion == 6;
+    int vlan = f.vlan >= 0 && f.vlan <= 4095 ? f.vlan : DecodedFrame.NO_VLAN;
+    long meta =
+        OCCUPIED
+            | (f.hasSrcMac ? HAS_MAC : 0L)
+            | ((long) (vlan + 1) << 48)
+            | ((long) (interfaceIndex & 0xFF) << 40)
+            | ((long) (f.protocol & 0xFF) << 32)
+            | ((long) (f.dstPort & 0xFFFF) << 16)
+            | (f.srcPort & 0xFFFF);
+    long mac = f.hasSrcMac ? f.srcMac & FlowTable.MAC_MASK : 0L;
+    long a0;
+    long a1 = 0;
+    long a2 = 0;
+    long a3 = 0;
+    long hash;
+    if (v6) {
+      a0 = f.srcIpHi;
+      a1 = f.srcIpLo;
+      a2 = f.dstIpHi;
+      a3 = f.dstIpLo;
+      hash = FlowTable.hash(seed, meta & KEY40_MASK, a2, a3);
+    } else {
+      long dst = f.dstIp4 & 0xFFFF_FFFFL;
+      a0 = ((long) f.srcIp4 << 32) | dst;
+      hash = FlowTable.hash(seed, meta & KEY40_MASK, 0, dst);
+    }
+    long micros = Math.floorDiv(f.timestampNanos, 1000L);
+    synchronized (lock) {
+      if (interfaceIndex < 0 || interfaceIndex >= interfaceCount) {
+        throw new IllegalArgumentException("interface not registered: " + interfaceIndex);
+      }
+      recordLocked(v6, a0, a1, a2, a3, meta, mac, hash, micros);
+    }
+  }
+
+  private void recordLocked(
+      boolean v6, long a0, long a1, long a2, long a3, long meta, long mac, long hash,
+      long micros) {
+    long now = ticker.read();
+    dropExpired(now);
+    long wallNanos = micros * 1000L;
+    Bucket b = buckets.peekLast();
+    if (b == null || now - b.startMono >= spanNanos || !b.fits(micros)) {
+      b = openBucket(now, micros);
+    }
+    FlowTable t = v6 ? b.v6 : b.v4;
+    int pos = FlowTable.NO_ROOM;
+    if (t.slots != null) {
+      pos = t.find(hash, a0, a1, a2, a3, meta, mac);
+      if (pos >= 0) {
+        t.touch(pos, micros - b.baseMicros);
+        b.noteRecord(now, wallNanos);
+        return;
+      }
+      if (pos == FlowTable.NO_ROOM) {
+        rejectedByCollision++;
+        b.noteRejected(now, wallNanos);
+        return;
+      }
+    }
+    boolean counted = (meta & HAS_MAC) != 0 && maxPerMac != Long.MAX_VALUE;
+    long macHash = 0;
+    if (counted) {
+      macHash = FlowTable.mix(mac ^ macSeed);
+      if (MacSketch.estimate(macCounts, macHash) >= maxPerMac) {
+        rejectedByShare++;
+        b.noteRejected(now, wallNanos);
+        return;
+      }
+    }
+    boolean moved = false;
+    if (b.entries() >= bucketFill) {
+      b = openBucket(now, micros);
+      t = v6 ? b.v6 : b.v4;
+      moved = true;
+    }
+    while (entriesV4 + entriesV6 >= maxEntries && buckets.peekFirst() != b) {
+      dropOldest(true);
+    }
+    if (t.needsGrowth()) {
+      t.grow(v6 ? pool6 : pool4);
+      moved = true;
+    }
+    if (moved) {
+      pos = t.find(hash, a0, a1, a2, a3, meta, mac);
+      if (pos == FlowTable.NO_ROOM) {
+        rejectedByCollision++;
+        b.noteRejected(now, wallNanos);
+        return;
+      }
+    }
+    t.insert(-pos - 1, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
+    if (v6) {
+      entriesV6++;
+    } else {
+      entriesV4++;
+    }
+    if (counted) {
+      MacSketch.add(b.macCounts, macHash, 1);
+      MacSketch.add(macCounts, macHash, 1);
+    }
+    b.noteRecord(now, wallNanos);
+  }
+
+  private Bucket openBucket(long now, long micros) {
+    if (buckets.size() >= maxBuckets) {
+      dropOldest(true);
+    }
+    Bucket previous = buckets.peekLast();
+    Bucket b = spareBuckets.pollFirst();
+    if (b == null) {
+      b = new Bucket(seed);
+    }
+    b.open(++nextSerial, now, micros);
+    b.v4.plannedLog2 = previous == null ? FlowTable.MIN_LOG2 : previous.v4.log2For();
+    b.v6.plannedLog2 = previous == null ? FlowTable.MIN_LOG2 : previous.v6.log2For();
+    buckets.addLast(b);
+    return b;
+  }
+
+  private void dropExpired(long now) {
+    Bucket oldest = buckets.peekFirst();
+    if (oldest != null && now - oldest.lastMono >= retentionNanos) {
+      do {
+        dropOldest(false);
+        oldest = buckets.peekFirst();
+      } while (oldest != null && now - oldest.lastMono >= retentionNanos);
+      incompleteMarks.prune(now);
+    }
+  }
+
+  private void dropOldest(boolean evict) {
+    Bucket b = buckets.pollFirst();
+    int n = b.entries();
+    entriesV4 -= b.v4.count;
+    entriesV6 -= b.v6.count;
+    if (evict) {
+      evictions += n;
+      long from = Math.min(b.minWallNanos, b.rejectedMinWallNanos);
+      long to = Math.max(b.maxWallNanos, b.rejectedMaxWallNanos);
+      if (from <= to) {
+        incompleteMarks.add(from, to, b.lastMono + retentionNanos + spanNanos);
+      }
+    } else {
+      expired += n;
+    }
+    b.release(pool4, pool6, macCounts);
+    b.serial = 0;
+    spareBuckets.addLast(b);
+  }
+
+  /** Drops the buckets whose retention has run out by the ticker's current reading. */
+  public void expire() {
+    synchronized (lock) {
+      long now = ticker.read();
+      dropExpired(now);
+      incompleteMarks.prune(now);
+    }
+  }
+
+  /**
+   * Marks the wall window [{@code fromWallNanos}, {@code toWallNanos}] as having lost frames
+   * (capture drops, a gap); queries over it answer "incomplete" until its flows would have
+   * expired.
+   */
+  public void markIncomplete(long fromWallNanos, long toWallNanos) {
+    if (fromWallNanos > toWallNanos) {
+      throw new IllegalArgumentException("empty window: " + fromWallNanos + " > " + toWallNanos);
+    }
+    synchronized (lock) {
+      long now = ticker.read();
+      incompleteMarks.add(fromWallNanos, toWallNanos, now + retentionNanos + spanNanos);
+    }
+  }
+
+  /**
+   * Returns the flows matching {@code q} that were seen within its window, one record per
+   * (flow, MAC, VLAN, interface) with the first and last time seen over the whole retention.
+   */
+  public Lookup find(FlowQuery q) {
+    boolean v6 = !(q.dstAddress() instanceof Inet4Address);
+    long[] dst = words(q.dstAddress());
+    long[] src = q.srcAddress() == null ? null : words(q.srcAddress());
+    long want = ((long) q.protocol() << 16) | q.dstPort();
+    long from = q.fromWallNanos();
+    long to = q.toWallNanos();
+    long queryHash =
+        q.anySourcePort()
+            ? 0
+            : FlowTable.hash(seed, (want << 16) | q.srcPort(), v6 ? dst[0] : 0, dst[v6 ? 1 : 0]);
+
+    List<Bucket> snapshot = new ArrayList<>();
+    List<Long> serials = new ArrayList<>();
+    synchronized (lock) {
+      dropExpired(ticker.read());
+      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
+        Bucket b = it.next();
+        if (b.hasEntriesIn(from, to)) {
+          snapshot.add(b);
+          serials.add(b.serial);
+        }
+      }
+    }
+
+    Map<FlowId, long[]> found = new LinkedHashMap<>();
+    boolean truncated = false;
+    for (int i = 0; i < snapshot.size() && !truncated; i++) {
+      Bucket b = snapshot.get(i);
+      synchronized (lock) {
+        if (b.serial != serials.get(i)) {
+          continue;
+        }
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (t.slots == null) {
+          continue;
+        }
+        if (q.anySourcePort()) {
+          for (int off = 0; off < t.slots.length && !truncated; off += t.stride) {
+            if (t.slots[off + t.addrWords] != 0
+                && matches(t, off, want, -1, dst, src, v6)) {
+              truncated |= collect(found, b, t, off, from, to, q.limit());
+            }
+          }
+        } else {
+          int slot = t.home(queryHash);
+          for (int p = 0; p < FlowTable.MAX_PROBES; p++) {
+            int off = slot * t.stride;
+            if (t.slots[off + t.addrWords] == 0) {
+              break;
+            }
+            if (matches(t, off, want, q.srcPort(), dst, src, v6)) {
+              truncated |= collect(found, b, t, off, from, to, q.limit());
+            }
+            slot = t.next(slot, p);
+          }
+        }
+      }
+    }
+
+    List<PeerRecord> out = new ArrayList<>(found.size());
+    boolean incomplete;
+    synchronized (lock) {
+      long now = ticker.read();
+      incomplete = incompleteMarks.overlaps(from, to, now);
+      for (Bucket b : buckets) {
+        incomplete |= b.rejectedIn(from, to);
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (t.slots == null || found.isEmpty()) {
+          continue;
+        }
+        for (Map.Entry<FlowId, long[]> e : found.entrySet()) {
+          FlowId id = e.getKey();
+          long h =
+              FlowTable.hash(
+                  seed, id.meta & KEY40_MASK, v6 ? id.a2 : 0, v6 ? id.a3 : id.a0 & 0xFFFF_FFFFL);
+          int off = t.find(h, id.a0, id.a1, id.a2, id.a3, id.meta, id.mac);
+          if (off >= 0) {
+            merge(e.getValue(), b.wallNanos(t.firstAt(off)), b.wallNanos(t.lastAt(off)));
+          }
+        }
+      }
+      for (Map.Entry<FlowId, long[]> e : found.entrySet()) {
+        out.add(toRecord(e.getKey(), e.getValue(), v6));
+      }
+    }
+    out.sort(
+        Comparator.comparingLong(PeerRecord::lastSeenNanos)
+            .reversed()
+            .thenComparingLong(PeerRecord::firstSeenNanos));
+    return new Lookup(out, truncated, incomplete);
+  }
+
+  private static boolean matches(
+      FlowTable t, int off, long want, int srcPort, long[] dst, long[] src, boolean v6) {
+    long[] s = t.slots;
+    long meta = s[off + t.addrWords];
+    if (((meta >>> 16) & 0xFF_FFFFL) != want) {
+      return false;
+    }
+    if (srcPort >= 0 && (meta & 0xFFFF) != srcPort) {
+      return false;
+    }
+    if (v6) {
+      return s[off + 2] == dst[0]
+          && s[off + 3] == dst[1]
+          && (src == null || (s[off] == src[0] && s[off + 1] == src[1]));
+    }
+    return (s[off] & 0xFFFF_FFFFL) == dst[0] && (src == null || (s[off] >>> 32) == src[0]);
+  }
+
+  /** Adds the entry if it lies in the window; returns true if it was left out by the limit. */
+  private static boolean collect(
+      Map<FlowId, long[]> found, Bucket b, FlowTable t, int off, long from, long to, int limit) {
+    long first = b.wallNanos(t.firstAt(off));
+    long last = b.wallNanos(t.lastAt(off));
+    if (first > to || last < from) {
+      return false;
+    }
+    long[] s = t.slots;
+    FlowId id =
+        t.addrWords == 1
+            ? new FlowId(s[off], 0, 0, 0, s[off + 1], t.macAt(off))
+            : new FlowId(s[off], s[off + 1], s[off + 2], s[off + 3], s[off + 4], t.macAt(off));
+    long[] times = found.get(id);
+    if (times != null) {
+      merge(times, first, last);
+      return false;
+    }
+    if (found.size() >= limit) {
+      return true;
+    }
+    found.put(id, new long[] {first, last});
+    return false;
+  }
+
+  private static void merge(long[] times, long first, long last) {
+    times[0] = Math.min(times[0], first);
+    times[1] = Math.max(times[1], last);
+  }
+
+  private PeerRecord toRecord(FlowId id, long[] times, boolean v6) {
+    long meta = id.meta;
+    MacAddress mac = (meta & HAS_MAC) != 0 ? MacAddress.of(id.mac) : null;
+    InetAddress inside;
+    InetAddress destination;
+    if (v6) {
+      inside = address6(id.a0, id.a1);
+      destination = address6(id.a2, id.a3);
+    } else {
+      inside = address4((int) (id.a0 >>> 32));
+      destination = address4((int) id.a0);
+    }
+    int vlan = (int) ((meta >>> 48) & 0x1FFF) - 1;
+    String name = interfaceNames[(int) ((meta >>> 40) & 0xFF)];
+    return new PeerRecord(
+        mac,
+        inside,
+        (int) (meta & 0xFFFF),
+        destination,
+        (int) ((meta >>> 16) & 0xFFFF),
+        vlan,
+        name,
+        times[0],
+        times[1]);
+  }
+
+  /** Returns counters and sizes as of now. */
+  public CacheStats stats() {
+    synchronized (lock) {
+      long bytes = pool4.spareBytes() + pool6.spareBytes() + 16L + 4L * macCounts.length;
+      for (Bucket b : buckets) {
+        bytes += b.bytes();
+      }
+      for (Bucket b : spareBuckets) {
+        bytes += b.bytes();
+      }
+      return new CacheStats(
+          entriesV4,
+          entriesV6,
+          buckets.size(),
+          evictions,
+          expired,
+          rejectedByShare,
+          rejectedByCollision,
+          bytes);
+    }
+  }
+
+  /** Returns the earliest record time held, nanoseconds since the Epoch, or 0 when empty. */
+  public long oldestWallNanos() {
+    synchronized (lock) {
+      long min = Long.MAX_VALUE;
+      for (Bucket b : buckets) {
+        min = Math.min(min, b.minWallNanos);
+      }
+      return min == Long.MAX_VALUE ? 0 : min;
+    }
+  }
+
+  /** Returns the latest record time held, nanoseconds since the Epoch, or 0 when empty. */
+  public long newestWallNanos() {
+    synchronized (lock) {
+      long max = Long.MIN_VALUE;
+      for (Bucket b : buckets) {
+        max = Math.max(max, b.maxWallNanos);
+      }
+      return max == Long.MIN_VALUE ? 0 : max;
+    }
+  }
+
+  /** Returns the largest number of entries one bucket holds before the next is opened. */
+  int bucketFill() {
+    return bucketFill;
+  }
+
+  /** IPv4: {address}; IPv6: {high, low}. */
+  private static long[] words(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      return new long[] {bytesToLong(b, 0, 4)};
+    }
+    return new long[] {bytesToLong(b, 0, 8), bytesToLong(b, 8, 8)};
+  }
+
+  private static long bytesToLong(byte[] b, int off, int len) {
+    long v = 0;
+    for (int i = 0; i < len; i++) {
+      v = (v << 8) | (b[off + i] & 0xFF);
+    }
+    return v;
+  }
+
+  private static InetAddress address4(int ip) {
+    byte[] b = {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip};
+    return byAddress(b);
+  }
+
+  private static InetAddress address6(long hi, long lo) {
+    byte[] b = new byte[16];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (hi >>> (56 - 8 * i));
+      b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+    }
+    return byAddress(b);
+  }
+
+  private static InetAddress byAddress(byte[] b) {
+    try {
+      return InetAddress.getByAddress(b);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("address of length " + b.length, e);
+    }
+  }
+
+  /** Identity of a flow across buckets: address words, meta word, MAC. */
+  private record FlowId(long a0, long a1, long a2, long a3, long meta, long mac) {}
+}

@@ -1,0 +1,210 @@
+package org.trackpeer.daemon.cache;
+
+/**
+ * One bucket's open-addressing table of flow entries of one address family, packed in a
+ * {@code long[]} (layout in {@link FlowCache}).
+ *
+ * <p>The table is indexed by a hash of (protocol, destination address, destination port,
+ * source port) only, so a lookup that does not know the source address (the NAT form) still
+ * probes one chain. Collisions are resolved by triangular probing over a power-of-two table,
+ * which visits every slot; a probe sequence never exceeds {@link #MAX_PROBES}, so a flood of
+ * senders that share one chain costs bounded work and the extra ones are refused. Entries are
+ * never removed one by one: the whole table is dropped with its bucket, so there are no
+ * tombstones.
+ */
+final class FlowTable {
+  /** Smallest table: 16 slots. */
+  static final int MIN_LOG2 = 4;
+
+  /** Longest probe sequence for insert and lookup. */
+  static final int MAX_PROBES = 128;
+
+  /** Returned by {@link #find} when the probe limit was reached without a match or free slot. */
+  static final int NO_ROOM = Integer.MIN_VALUE;
+
+  static final long MAC_MASK = 0xFFFF_FFFF_FFFFL;
+  static final long TIME_MASK = (1L << 40) - 1;
+  static final long LOW24 = (1L << 24) - 1;
+
+  /** Address words per entry: 1 for IPv4 (source and destination), 4 for IPv6. */
+  final int addrWords;
+
+  /** Words per entry: the address words, meta, MAC with first-seen high bits, times. */
+  final int stride;
+
+  private final long seed;
+  long[] slots;
+  int log2;
+  int count;
+
+  /** Size of the first array, from the previous bucket's entry count. */
+  int plannedLog2 = MIN_LOG2;
+
+  FlowTable(int addrWords, long seed) {
+    this.addrWords = addrWords;
+    this.stride = addrWords + 3;
+    this.seed = seed;
+  }
+
+  /** Hash of the lookup key: the meta word's low 40 bits and the destination address. */
+  static long hash(long seed, long key40, long dstHi, long dstLo) {
+    long h = mix(mix(seed ^ key40) ^ dstLo);
+    return dstHi == 0 ? h : mix(h ^ dstHi);
+  }
+
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  int capacity() {
+    return slots == null ? 0 : 1 << log2;
+  }
+
+  /** Returns the first slot a key with {@code hash} probes. */
+  int home(long hash) {
+    return (int) (hash >>> (64 - log2));
+  }
+
+  /** Returns the slot after {@code slot} at probe number {@code probe} (0-based). */
+  int next(int slot, int probe) {
+    return (slot + probe + 1) & ((1 << log2) - 1);
+  }
+
+  /**
+   * Returns the word offset of the entry with this full key, {@code -(offset + 1)} of the free
+   * slot where it belongs, or {@link #NO_ROOM}. The table must be allocated.
+   */
+  int find(long hash, long a0, long a1, long a2, long a3, long meta, long mac) {
+    long[] s = slots;
+    int slot = home(hash);
+    for (int p = 0; p < MAX_PROBES; p++) {
+      int off = slot * stride;
+      long m = s[off + addrWords];
+      if (m == 0) {
+        return -(off + 1);
+      }
+      if (m == meta
+          && (s[off + addrWords + 1] & MAC_MASK) == mac
+          && s[off] == a0
+          && (addrWords == 1 || (s[off + 1] == a1 && s[off + 2] == a2 && s[off + 3] == a3))) {
+        return off;
+      }
+      slot = next(slot, p);
+    }
+    return NO_ROOM;
+  }
+
+  /** Writes a new entry at word offset {@code off} seen once at time offset {@code t}. */
+  void insert(int off, long a0, long a1, long a2, long a3, long meta, long mac, long t) {
+    long[] s = slots;
+    s[off] = a0;
+    if (addrWords == 4) {
+      s[off + 1] = a1;
+      s[off + 2] = a2;
+      s[off + 3] = a3;
+    }
+    s[off + addrWords] = meta;
+    s[off + addrWords + 1] = mac | ((t >>> 24) << 48);
+    s[off + addrWords + 2] = ((t & LOW24) << 40) | t;
+    count++;
+  }
+
+  /** Widens the entry at {@code off} to include time offset {@code t}. */
+  void touch(int off, long t) {
+    long[] s = slots;
+    int w = off + addrWords + 1;
+    long first = firstAt(off);
+    long last = s[w + 1] & TIME_MASK;
+    if (t > last) {
+      s[w + 1] = (s[w + 1] & ~TIME_MASK) | t;
+    } else if (t < first) {
+      s[w] = (s[w] & MAC_MASK) | ((t >>> 24) << 48);
+      s[w + 1] = ((t & LOW24) << 40) | last;
+    }
+  }
+
+  long metaAt(int off) {
+    return slots[off + addrWords];
+  }
+
+  long macAt(int off) {
+    return slots[off + addrWords + 1] & MAC_MASK;
+  }
+
+  long firstAt(int off) {
+    int w = off + addrWords + 1;
+    return ((slots[w] >>> 48) << 24) | (slots[w + 1] >>> 40);
+  }
+
+  long lastAt(int off) {
+    return slots[off + addrWords + 2] & TIME_MASK;
+  }
+
+  /** Returns true when one more entry would push the load above 3/4. */
+  boolean needsGrowth() {
+    return slots == null || (count + 1) > (3 << log2) >> 2;
+  }
+
+  /** Returns the smallest table size (log2) that holds this table's entries at load 3/4. */
+  int log2For() {
+    int l = MIN_LOG2;
+    while (count > (3 << l) >> 2) {
+      l++;
+    }
+    return l;
+  }
+
+  /**
+   * Allocates the first array at the planned size or doubles the table, rehashing every entry.
+   * The outgrown array is left to the collector: the pool keeps only arrays of dropped buckets,
+   * and since a new table starts at the size its predecessor needed, growth is rare once the
+   * traffic is steady. Rehashing places every entry; one that would land beyond {@link
+   * #MAX_PROBES} (possible only when more than that many entries share one probe path) is then
+   * reached by scans but not by keyed lookups.
+   */
+  void grow(ArrayPool pool) {
+    if (slots == null) {
+      log2 = plannedLog2;
+      slots = pool.take(log2);
+      return;
+    }
+    long[] old = slots;
+    log2++;
+    slots = pool.take(log2);
+    for (int off = 0; off < old.length; off += stride) {
+      long meta = old[off + addrWords];
+      if (meta == 0) {
+        continue;
+      }
+      long h =
+          addrWords == 1
+              ? hash(seed, meta & FlowCache.KEY40_MASK, 0, old[off] & 0xFFFF_FFFFL)
+              : hash(seed, meta & FlowCache.KEY40_MASK, old[off + 2], old[off + 3]);
+      int slot = home(h);
+      for (int p = 0; ; p++) {
+        int to = slot * stride;
+        if (slots[to + addrWords] == 0) {
+          System.arraycopy(old, off, slots, to, stride);
+          break;
+        }
+        slot = next(slot, p);
+      }
+    }
+  }
+
+  /** Hands the array to the pool and empties the table. */
+  void release(ArrayPool pool) {
+    if (slots != null) {
+      pool.give(slots, log2);
+    }
+    slots = null;
+    log2 = 0;
+    count = 0;
+  }
+
+  long bytes() {
+    return ArrayPool.bytesOf(slots);
+  }
+}
