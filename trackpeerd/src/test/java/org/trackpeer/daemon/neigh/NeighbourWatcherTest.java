@@ -42,7 +42,7 @@ final class NeighbourWatcherTest {
     arp = dir.resolve("arp");
     ip6 = dir.resolve("ip6");
     Files.writeString(ip6, "");
-    rx = DatagramReceiver.bind(dir.resolve("log"), 300);
+    rx = DatagramReceiver.bind(dir.resolve("log"), 20);
     sink = SyslogSink.open(dir.resolve("log"), "trackpeerd", clock,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.US_ASCII),
         Duration.ZERO);
@@ -211,7 +211,7 @@ final class NeighbourWatcherTest {
     w.start();
     DatagramReceiver slow = rx;
     String d = slow.receive();
-    for (int i = 0; d == null && i < 30; i++) {
+    for (int i = 0; d == null && i < 500; i++) {
       d = slow.receive();
     }
     w.close();
