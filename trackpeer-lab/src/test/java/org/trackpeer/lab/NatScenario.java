@@ -39,9 +39,9 @@ final class NatScenario {
     run(bin("lab/natlab"), "up", lab);
     peers = Files.createTempFile("peers", ".txt");
     tcpServer = Lab.start(in(lab + "-s", "socat", "TCP-LISTEN:23,reuseaddr,fork",
-        "SYSTEM:echo tcp $SOCAT_PEERADDR:$SOCAT_PEERPORT >> " + peers));
+        "SYSTEM:echo tcp $SOCAT_PEERADDR $SOCAT_PEERPORT >> " + peers));
     udpServer = Lab.start(in(lab + "-s", "socat", "-u", "UDP-RECVFROM:5353,fork",
-        "SYSTEM:echo udp $SOCAT_PEERADDR:$SOCAT_PEERPORT >> " + peers));
+        "SYSTEM:echo udp $SOCAT_PEERADDR $SOCAT_PEERPORT >> " + peers));
     agent = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", "/dev/null", "-i", "lan0",
         "--listen", "127.0.0.1", "--listen", "203.0.113.1", "--listen", "192.0.2.1",
         "--allow", "203.0.113.10/32"));
@@ -52,6 +52,8 @@ final class NatScenario {
     tcp(lab + "-a", 49200);
     tcp(lab + "-b", 49300);
     udp(lab + "-a", 49201);
+    // socat's forking UDP server takes one datagram at a time
+    Thread.sleep(500);
     udp(lab + "-b", 49301);
     awaitLines(peers, 4, Duration.ofSeconds(10));
     // the capture hands frames over in blocks at most 20 ms old
@@ -95,10 +97,11 @@ final class NatScenario {
 
   /** Returns the peer address the server saw for {@code proto} from the inside port. */
   private String seenPeer(String proto, int insidePort) throws Exception {
+    // logged as "proto address port": socat takes ':' in a SYSTEM command as a separator
     List<String> lines = Files.readAllLines(peers);
     for (String l : lines) {
-      if (l.equals(proto + " 203.0.113.1:" + insidePort)) {
-        return l.substring(proto.length() + 1);
+      if (l.equals(proto + " 203.0.113.1 " + insidePort)) {
+        return "203.0.113.1:" + insidePort;
       }
     }
     throw new AssertionError("no " + proto + " peer with port " + insidePort + " in " + lines);
@@ -130,13 +133,16 @@ final class NatScenario {
     Lab.Result a = ask(lab + "-s", "-udp", "-s", seenPeer("udp", 49201),
         "-dst", "203.0.113.10:5353", "-time", Long.toString(connectedAt), "--json");
     assertEquals(0, a.exit(), a.out() + a.err());
+    assertTrue(a.out().contains("\"result\":\"found\""), a.out());
     assertTrue(a.out().contains("\"mac\":\"" + HOST_A_MAC + "\""), a.out());
-    assertTrue(a.out().contains("\"inside\":\"192.0.2.11:49201\""), a.out());
+    assertTrue(a.out().contains("\"inside_address\":\"192.0.2.11\",\"inside_port\":49201"),
+        a.out());
     Lab.Result b = ask(lab + "-s", "-p", "udp", "-s", seenPeer("udp", 49301),
         "-dst", "203.0.113.10:5353", "-time", Long.toString(connectedAt), "--json");
     assertEquals(0, b.exit(), b.out() + b.err());
     assertTrue(b.out().contains("\"mac\":\"" + HOST_B_MAC + "\""), b.out());
-    assertTrue(b.out().contains("\"inside\":\"192.0.2.12:49301\""), b.out());
+    assertTrue(b.out().contains("\"inside_address\":\"192.0.2.12\",\"inside_port\":49301"),
+        b.out());
   }
 
   @Test

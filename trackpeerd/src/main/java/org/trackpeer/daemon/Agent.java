@@ -172,7 +172,14 @@ final class Agent implements AutoCloseable {
     line(sb, "frames_own", ingest.ownFrames());
     line(sb, "frames_recorded", ingest.recorded());
     CacheStats cs = cache.stats();
-    sb.append(cs.toText());
+    line(sb, "cache_entries_v4", cs.entriesV4());
+    line(sb, "cache_entries_v6", cs.entriesV6());
+    line(sb, "cache_buckets", cs.buckets());
+    line(sb, "cache_bytes", cs.approxBytes());
+    line(sb, "cache_evictions", cs.evictions());
+    line(sb, "cache_expired", cs.expired());
+    line(sb, "cache_rejected_share", cs.rejectedByShare());
+    line(sb, "cache_rejected_collision", cs.rejectedByCollision());
     if (server != null) {
       for (Map.Entry<ResultCode, Long> e : server.answered().entrySet()) {
         line(sb, "queries_" + e.getKey().label(), e.getValue());

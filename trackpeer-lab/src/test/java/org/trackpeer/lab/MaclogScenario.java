@@ -1,4 +1,4 @@
-package org.trackpeer.daemon.neigh;
+package org.trackpeer.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * two host namespaces whose {@code eth0} (fixed MACs 02:00:5e:00:01:01 and :02) are bridge
  * ports. The hosts ping the router so its kernel learns them; the watcher runs inside the router
  * namespace. rsyslogd runs with a private config and socket and writes local4 lines to a file.
- * Runs only as root with {@code -Dtrackpeer.lab=true}.
+ * The agent is the built {@code bin/trackpeerd}, started in the router namespace.
  */
-final class MaclogEndToEndTest {
+final class MaclogScenario {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String MAC1 = "02:00:5e:00:01:01";
   private static final String MAC2 = "02:00:5e:00:01:02";
@@ -61,11 +61,10 @@ final class MaclogEndToEndTest {
     }
   }
 
-  /** Builds the agent command; switching to the real daemon only changes the prefix. */
+  /** Builds the agent command: the real daemon, capturing the LAN bridge as well. */
   private List<String> agentCommand(Path socket, Path stateDir) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", router,
-        java, "-cp", System.getProperty("java.class.path"), MaclogTestMain.class.getName()));
+        Lab.bin("bin/trackpeerd"), "-c", "/dev/null", "-i", "lan0"));
     cmd.addAll(List.of("-maclog", "2", "--maclog-poll", "1", "--maclog-expire", "3",
         "--maclog-active", "5", "--syslog-socket", socket.toString(),
         "--state-dir", stateDir.toString()));
@@ -81,8 +80,7 @@ final class MaclogEndToEndTest {
 
   @Test
   void maclog2_realNeighboursAndRsyslog_logsNewChangedExpiredActive() throws Exception {
-    assumeTrue(Boolean.getBoolean("trackpeer.lab"), "lab tests run with -Dtrackpeer.lab=true");
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for namespaces");
+    Lab.assumeLab();
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/rsyslogd")), "needs rsyslog installed");
 
     Path out = dir.resolve("out.log");
@@ -124,7 +122,7 @@ final class MaclogEndToEndTest {
     assertFalse(lines.stream().anyMatch(l -> l.contains("Expired_host") && l.contains(MAC2)),
         String.join("\n", lines));
     List<String> state = Files.readAllLines(dir.resolve("state").resolve("neighbours.state"));
-    assertEquals(NeighbourStateFile.HEADER, state.get(0));
+    assertEquals("trackpeerd-neighbours 1", state.get(0));
     assertTrue(state.contains("lan0 " + MAC2 + " 0 192.0.2.11,192.0.2.12,2001:db8:1::12"),
         String.join("\n", state));
     assertTrue(lines.stream().allMatch(l -> l.chars().allMatch(c -> c >= 0x20 && c < 0x7f)));
