@@ -16,8 +16,10 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -75,7 +77,21 @@ final class Agent implements AutoCloseable {
                 config.toleranceSeconds(),
                 config.wildcard(),
                 config.wildcardMax()));
-    server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+    Map<Long, Auth.Key> keys = Map.of();
+    if (config.authKeyFile() != null) {
+      try {
+        keys = Auth.readKeyFile(config.authKeyFile());
+      } catch (IOException e) {
+        throw new IOException("auth-key-file: " + e.getMessage(), e);
+      }
+    }
+    QueryGuard guard = new QueryGuard(
+        new QueryGuard.Settings(config.ratePerClient(), config.ratePerClientBurst(),
+            config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
+        System::nanoTime,
+        () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    server = new QueryServer(
+        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
   }
 
   /** Starts capture on every interface, or on the capture file. */
@@ -189,6 +205,9 @@ final class Agent implements AutoCloseable {
             e.getValue());
       }
       line(sb, "query_refused", server.refused());
+      for (Map.Entry<String, Long> e : server.guardCounters().entrySet()) {
+        line(sb, e.getKey(), e.getValue());
+      }
     }
     return sb.toString();
   }

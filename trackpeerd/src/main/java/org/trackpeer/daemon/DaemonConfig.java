@@ -46,7 +46,13 @@ public record DaemonConfig(
     int maclogExpireSeconds,
     int maclogActiveSeconds,
     Path syslogSocket,
-    Path stateDir) {
+    Path stateDir,
+    double ratePerClient,
+    int ratePerClientBurst,
+    double rateTotal,
+    int rateTotalBurst,
+    double rateRefusals,
+    Path authKeyFile) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -62,7 +68,9 @@ public record DaemonConfig(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
-          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir");
+          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
+          "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
+          "rate-refusals", "auth-key-file");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -256,6 +264,7 @@ public record DaemonConfig(
         throw bad("bucket", "at most a quarter of retention (" + retention + " s)");
       }
       String filter = values.get("filter");
+      String keyFile = values.get("auth-key-file");
       return new DaemonConfig(
           source,
           List.copyOf(interfaces),
@@ -280,7 +289,13 @@ public record DaemonConfig(
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
           Path.of(string("syslog-socket", "/dev/log")),
-          Path.of(string("state-dir", "/var/lib/trackpeerd")));
+          Path.of(string("state-dir", "/var/lib/trackpeerd")),
+          number("rate-per-client", 20, 0, 100_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-per-client-burst", 40, 1, 100_000, "queries"),
+          number("rate-total", 500, 0, 1_000_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-total-burst", 1000, 1, 1_000_000, "queries"),
+          number("rate-refusals", 10, 0, 100_000, "replies a second (0 = unlimited)"),
+          keyFile == null || keyFile.isBlank() ? null : Path.of(keyFile.strip()));
     }
   }
 }
