@@ -1,14 +1,17 @@
 package org.trackpeer.client;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.Protocol;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
@@ -149,6 +152,19 @@ public final class Trackpeer implements Callable<Integer> {
           + "interface, first and last seen.")
   private boolean verbose;
 
+  @Option(
+      names = "--key-file",
+      paramLabel = "FILE",
+      description = "Authenticate with the shared secret in FILE: lines 'KEYID SECRET_HEX' "
+          + "(the first key is used) or one hex secret (key id 0).")
+  private Path keyFile;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      description = "Send the request from this local address.")
+  private String bindAddress;
+
   @Option(names = "--json", description = "Print the whole answer as one JSON object.")
   private boolean json;
 
@@ -182,6 +198,21 @@ public final class Trackpeer implements Callable<Integer> {
     InetSocketAddress agentAddress = agentAddress();
     TrackpeerClient client = new TrackpeerClient(agentAddress,
         Duration.ofMillis(timeoutMillis), retries);
+    if (keyFile != null) {
+      try {
+        client.authenticateWith(Auth.readKeyFile(keyFile).values().iterator().next());
+      } catch (IOException e) {
+        throw usage("invalid value for option --key-file: " + e.getMessage());
+      }
+    }
+    if (bindAddress != null) {
+      try {
+        client.bindTo(Endpoint.parseAddress(bindAddress));
+      } catch (IllegalArgumentException e) {
+        throw usage("invalid value for option --bind: '" + bindAddress
+            + "'; expected a numeric IPv4 or IPv6 address");
+      }
+    }
     if (stats) {
       return askStats(client);
     }
