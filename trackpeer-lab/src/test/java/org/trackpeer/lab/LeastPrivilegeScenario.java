@@ -32,7 +32,7 @@ final class LeastPrivilegeScenario {
   @BeforeAll
   void buildLabAndTalk() throws Exception {
     Lab.assumeLab();
-    lab = Lab.uniqueName("lpriv");
+    lab = Lab.uniqueName("lp");
     run(bin("lab/natlab"), "up", lab);
     peers = Files.createTempFile("peers", ".txt");
     tcpServer = Lab.start(in(lab + "-s", "socat", "TCP-LISTEN:23,reuseaddr,fork",

@@ -33,7 +33,7 @@ final class QueryPortScenario {
   @BeforeAll
   void buildLab() throws Exception {
     Lab.assumeLab();
-    lab = Lab.uniqueName("qport");
+    lab = Lab.uniqueName("qp");
     run(bin("lab/natlab"), "up", lab);
     for (int i = 11; i <= 14; i++) {
       run("ip", "-n", lab + "-s", "addr", "add", "198.51.100." + i + "/32", "dev", "eth0");
