@@ -211,7 +211,8 @@ public final class Trackpeerd implements Callable<Integer> {
     agent.startCapture(ifaces);
     agent.startServing();
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
-        config.listen(), config.retentionSeconds());
+        config.listen().stream().map(a -> a.getHostAddress()).collect(
+            java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       logger.info("stopping: {}", agent.summary());
