@@ -28,10 +28,9 @@ import picocli.CommandLine.Option;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = {
-      "Capture the LAN side of a router, remember recent flows, and tell a server which LAN",
-      "computer (MAC address) sent a connection, even across NAT."
-    },
+    description =
+        "Capture the LAN side of a router, remember recent flows, and tell a server which LAN "
+            + "computer (MAC address) sent a connection, even across NAT.",
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:stopped cleanly, or --check-config found no error",
