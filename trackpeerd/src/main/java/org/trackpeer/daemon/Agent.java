@@ -16,8 +16,10 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.query.QueryAudit;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -39,6 +41,7 @@ final class Agent implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
   private QueryServer server;
+  private QueryAudit audit;
 
   Agent(DaemonConfig config) {
     this.config = config;
@@ -76,6 +79,15 @@ final class Agent implements AutoCloseable {
                 config.wildcard(),
                 config.wildcardMax()));
     server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+    if (config.audit()) {
+      SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
+      SyslogSink.Facility facility = config.auditFacility();
+      SyslogSink.Level level = config.auditLevel();
+      audit = new QueryAudit(line -> sink.send(facility, level, line), config.auditRate(),
+          System::nanoTime);
+      server.audit(audit);
+      closeOnStop(sink);
+    }
   }
 
   /** Starts capture on every interface, or on the capture file. */
@@ -118,6 +130,9 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      if (audit != null) {
+        audit.tick();
+      }
     } catch (RuntimeException e) {
       logger.warn("housekeeping: {}", e.toString());
     }
@@ -189,6 +204,10 @@ final class Agent implements AutoCloseable {
             e.getValue());
       }
       line(sb, "query_refused", server.refused());
+    }
+    if (audit != null) {
+      line(sb, "audit_lines", audit.written());
+      line(sb, "audit_suppressed", audit.suppressed());
     }
     return sb.toString();
   }

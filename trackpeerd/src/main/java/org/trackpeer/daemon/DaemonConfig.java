@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.net.MacAddress;
 
@@ -46,7 +47,11 @@ public record DaemonConfig(
     int maclogExpireSeconds,
     int maclogActiveSeconds,
     Path syslogSocket,
-    Path stateDir) {
+    Path stateDir,
+    boolean audit,
+    SyslogSink.Facility auditFacility,
+    SyslogSink.Level auditLevel,
+    int auditRate) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -62,7 +67,8 @@ public record DaemonConfig(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
-          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir");
+          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
+          "audit", "audit-facility", "audit-level", "audit-rate");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -280,7 +286,27 @@ public record DaemonConfig(
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
           Path.of(string("syslog-socket", "/dev/log")),
-          Path.of(string("state-dir", "/var/lib/trackpeerd")));
+          Path.of(string("state-dir", "/var/lib/trackpeerd")),
+          bool("audit", true),
+          facility(),
+          level(),
+          (int) number("audit-rate", 20, 1, 10000, "lines per second"));
+    }
+
+    private SyslogSink.Facility facility() throws ConfigException {
+      try {
+        return SyslogSink.Facility.parse(string("audit-facility", "local4"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-facility", "a syslog facility such as local4, daemon or auth");
+      }
+    }
+
+    private SyslogSink.Level level() throws ConfigException {
+      try {
+        return SyslogSink.Level.parse(string("audit-level", "notice"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-level", "a syslog level such as notice, info or warning");
+      }
     }
   }
 }

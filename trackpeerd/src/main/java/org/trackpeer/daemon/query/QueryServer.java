@@ -46,6 +46,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong internalErrors = new AtomicLong();
   private volatile boolean running = true;
+  private volatile QueryAudit audit;
 
   /**
    * Binds the query port on every listen address.
@@ -90,6 +91,11 @@ public final class QueryServer implements Runnable, AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** Records every request answered or refused in {@code trail} from now on. */
+  public void audit(QueryAudit trail) {
+    this.audit = trail;
   }
 
   /** Returns the port actually bound (useful when 0 was asked). */
@@ -138,6 +144,10 @@ public final class QueryServer implements Runnable, AutoCloseable {
         logger.debug("bad query from {}: {}", from, e.getMessage());
         if (e.answerable() && allowed.test(from.getAddress())) {
           sendError(ch, from, e.opcode(), e.requestId(), e.resultCode(), out, len);
+          QueryAudit trail = audit;
+          if (trail != null) {
+            trail.malformed(from, e);
+          }
         }
         return;
       }
@@ -145,19 +155,32 @@ public final class QueryServer implements Runnable, AutoCloseable {
         refused.incrementAndGet();
         logger.debug("refused query from {}", from);
         sendError(ch, from, req.opcode(), req.requestId(), ResultCode.REFUSED, out, len);
+        QueryAudit trail = audit;
+        if (trail != null) {
+          trail.refused(from, req);
+        }
         return;
       }
       int n;
+      QueryReply reply = null;
       if (req.isStats()) {
         n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, len);
       } else {
-        QueryReply reply = handler.answer(req.query(), len);
+        reply = handler.answer(req.query(), len);
         answered.get(reply.result()).incrementAndGet();
         logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
         n = QueryCodec.encodeReply(reply, out, len);
       }
       if (n > 0) {
         ch.send(ByteBuffer.wrap(out, 0, n), from);
+      }
+      QueryAudit trail = audit;
+      if (trail != null) {
+        if (reply == null) {
+          trail.stats(from, req);
+        } else {
+          trail.answered(from, req, reply);
+        }
       }
     } catch (IOException | RuntimeException e) {
       internalErrors.incrementAndGet();
