@@ -81,7 +81,8 @@ public final class QueryServer implements Runnable, AutoCloseable {
         } catch (IOException e) {
           ch.close();
           throw new IOException(
-              "bind query port " + new InetSocketAddress(a, port) + ": " + e.getMessage(), e);
+              "bind query port " + a.getHostAddress() + " port " + port + ": " + e.getMessage(),
+              e);
         }
         ch.configureBlocking(false);
         ch.register(selector, SelectionKey.OP_READ);
