@@ -32,6 +32,9 @@ final class ConntrackParser {
   static final int CTA_TUPLE_REPLY = 2;
   static final int CTA_STATUS = 3;
   static final int CTA_ID = 12;
+  static final int CTA_TIMESTAMP = 20;
+  static final int CTA_TIMESTAMP_START = 1;
+  static final int CTA_TIMESTAMP_STOP = 2;
   static final int CTA_TUPLE_IP = 1;
   static final int CTA_TUPLE_PROTO = 2;
   static final int CTA_IP_V4_SRC = 1;
@@ -58,8 +61,13 @@ final class ConntrackParser {
   /** One direction of a connection. */
   record Tuple(int protocol, InetAddress src, int srcPort, InetAddress dst, int dstPort) {}
 
-  /** One conntrack message: both tuples, the kernel's id and status bits (0 when absent). */
-  record Event(Kind kind, Tuple orig, Tuple reply, long id, long status) {}
+  /**
+   * One conntrack message: both tuples, the kernel's id and status bits, and the start and stop
+   * times (wall clock, nanoseconds since the Epoch) when the router keeps timestamps
+   * ({@code net.netfilter.nf_conntrack_timestamp}); absent values are 0.
+   */
+  record Event(
+      Kind kind, Tuple orig, Tuple reply, long id, long status, long startNanos, long stopNanos) {}
 
   /** Receives what a datagram holds. */
   interface Handler {
@@ -167,6 +175,7 @@ final class ConntrackParser {
     TupleReader reply = null;
     long id = 0;
     long status = 0;
+    long[] times = new long[3];
     int p = start;
     while (end - p >= 4) {
       int alen = u16(buf, p);
@@ -202,6 +211,12 @@ final class ConntrackParser {
             status = u32be(buf, vs);
           }
           break;
+        case CTA_TIMESTAMP:
+          if (!readTimes(buf, vs, ve, times)) {
+            malformed++;
+            return;
+          }
+          break;
         default:
           break;
       }
@@ -218,7 +233,8 @@ final class ConntrackParser {
       return;
     }
     events++;
-    handler.event(new Event(kind, o, r, id, status));
+    handler.event(new Event(kind, o, r, id, status, times[CTA_TIMESTAMP_START],
+        times[CTA_TIMESTAMP_STOP]));
   }
 
   /** Reads a CTA_TUPLE_* nest; returns null if it does not hold together. */
@@ -245,6 +261,24 @@ final class ConntrackParser {
       p += align(alen);
     }
     return t;
+  }
+
+  /** Reads a CTA_TIMESTAMP nest into times[START] and times[STOP]. */
+  private static boolean readTimes(byte[] buf, int start, int end, long[] times) {
+    int p = start;
+    while (end - p >= 4) {
+      int alen = u16(buf, p);
+      int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
+      if (alen < 4 || alen > end - p) {
+        return false;
+      }
+      if ((atype == CTA_TIMESTAMP_START || atype == CTA_TIMESTAMP_STOP) && alen - 4 >= 8) {
+        long v = (u32be(buf, p + 4) << 32) | u32be(buf, p + 8);
+        times[atype] = v > 0 ? v : 0;
+      }
+      p += align(alen);
+    }
+    return true;
   }
 
   private static boolean readIp(byte[] buf, int start, int end, TupleReader t) {

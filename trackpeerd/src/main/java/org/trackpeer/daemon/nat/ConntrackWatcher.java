@@ -217,20 +217,45 @@ public final class ConntrackWatcher implements AutoCloseable {
         continue;
       }
       failures = 0;
-      if (n <= 0) {
-        continue;
+      handleEvents(n);
+    }
+  }
+
+  private void handleEvents(long n) {
+    if (n <= 0) {
+      return;
+    }
+    int len = (int) Math.min(n, BUFFER_BYTES);
+    buffer.read(0, bytes, 0, len);
+    long now = wall();
+    parser.parse(bytes, len, new ConntrackParser.Handler() {
+      @Override
+      public void event(ConntrackParser.Event e) {
+        apply(e, now);
       }
-      int len = (int) Math.min(n, BUFFER_BYTES);
-      buffer.read(0, bytes, 0, len);
-      long now = wall();
-      parser.parse(bytes, len, new ConntrackParser.Handler() {
-        @Override
-        public void event(ConntrackParser.Event e) {
-          apply(e, now);
+    });
+    events = parser.events();
+    malformed = parser.malformed();
+  }
+
+  /**
+   * Reads what the event queue holds without waiting, until it is empty. The kernel reports a
+   * full queue once and then drops events silently until the queue has been emptied, so the
+   * queue must be drained before the table is read again.
+   */
+  private void drain() {
+    for (int i = 0; i < 1_000_000 && !closing; i++) {
+      long n;
+      try {
+        n = c.recv(eventFd, buffer, new NativeLong(BUFFER_BYTES), Netlink.MSG_DONTWAIT)
+            .longValue();
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == Netlink.EINTR || e.getErrorCode() == Netlink.ENOBUFS) {
+          continue;
         }
-      });
-      events = parser.events();
-      malformed = parser.malformed();
+        return;
+      }
+      handleEvents(n);
     }
   }
 
@@ -239,6 +264,7 @@ public final class ConntrackWatcher implements AutoCloseable {
     lossEvents++;
     long from = lastEmptyWallNanos;
     logger.warn("conntrack events were lost (receive buffer full); reading the table again");
+    drain();
     safeDump(true);
     long to = wall();
     log.markLoss(from, to);
@@ -259,13 +285,16 @@ public final class ConntrackWatcher implements AutoCloseable {
       return;
     }
     if (e.kind() == ConntrackParser.Kind.DESTROY) {
-      log.end(t, wallNanos);
+      log.end(t, e.stopNanos() > 0 ? e.stopNanos() : wallNanos);
     } else {
       log.record(t);
     }
   }
 
-  /** Turns a conntrack message into the translation it shows, or null if it has no ports. */
+  /**
+   * Turns a conntrack message into the translation it shows, seen at the connection's start
+   * time when the router keeps timestamps, else at {@code wallNanos}.
+   */
   static Translation toTranslation(ConntrackParser.Event e, long wallNanos) {
     ConntrackParser.Tuple o = e.orig();
     ConntrackParser.Tuple r = e.reply();
@@ -277,7 +306,7 @@ public final class ConntrackWatcher implements AutoCloseable {
         new Endpoint(o.src(), o.srcPort()),
         new Endpoint(r.dst(), r.dstPort()),
         new Endpoint(r.src(), r.srcPort()),
-        wallNanos,
+        e.startNanos() > 0 ? e.startNanos() : wallNanos,
         Evidence.TRANSLATION);
   }
 

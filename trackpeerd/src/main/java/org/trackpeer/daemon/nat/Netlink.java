@@ -20,6 +20,7 @@ interface Netlink extends Library {
   int SO_RCVBUF = 8;
   int SO_RCVBUFFORCE = 33;
   int SO_RCVTIMEO = 20;
+  int MSG_DONTWAIT = 0x40;
   int O_RDONLY = 0;
   int O_CLOEXEC = 0x80000;
   int CLONE_NEWNET = 0x40000000;
