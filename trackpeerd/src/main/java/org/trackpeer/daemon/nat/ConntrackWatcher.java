@@ -29,6 +29,9 @@ import org.trackpeer.proto.Evidence;
  * which events may have been lost is marked in the log. A periodic full read keeps long-lived
  * connections from expiring and closes those whose end was missed.
  *
+ * <p>Events are stamped when read; table reads and DESTROY events carry the kernel's own start
+ * and stop times when the router keeps them ({@code net.netfilter.nf_conntrack_timestamp=1}).
+ *
  * <p>The sockets are opened in the calling process's network namespace, or in the one named by
  * a {@code /var/run/netns/NAME} file: the thread enters it ({@code setns}) before opening them.
  * Needs CAP_NET_ADMIN.
@@ -97,7 +100,7 @@ public final class ConntrackWatcher implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  /** Opens a watcher with the default settings; see {@link #open(Path, TranslationLog, Settings)}. */
+  /** Opens a watcher with the default settings; see the three-argument {@code open}. */
   public static ConntrackWatcher open(Path netnsOrNull, TranslationLog log) throws IOException {
     return open(netnsOrNull, log, Settings.defaults());
   }
