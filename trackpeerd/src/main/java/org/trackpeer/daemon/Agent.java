@@ -16,6 +16,9 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.nat.CapturePairing;
+import org.trackpeer.daemon.nat.ConntrackWatcher;
+import org.trackpeer.daemon.nat.TranslationLog;
 import org.trackpeer.daemon.query.QueryAudit;
 import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
@@ -42,6 +45,9 @@ final class Agent implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
+  private final TranslationLog translations;
+  private final CapturePairing pairing;
+  private ConntrackWatcher conntrack;
   private QueryServer server;
   private QueryAudit audit;
 
@@ -57,7 +63,12 @@ final class Agent implements AutoCloseable {
                 config.maxSharePerMac()),
             clock);
     this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
-    this.ingest = new Ingest(cache, local, clock);
+    this.translations =
+        new TranslationLog(clock::read, config.retentionSeconds() * NANOS,
+            TranslationLog.DEFAULT_MAX_ENTRIES);
+    this.pairing =
+        config.outsideInterfaces().isEmpty() ? null : new CapturePairing(translations);
+    this.ingest = new Ingest(cache, local, clock, pairing);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -67,11 +78,33 @@ final class Agent implements AutoCloseable {
             });
   }
 
+  /**
+   * Starts following the kernel's connection tracking, which tells each NAT translation as it
+   * is made. With {@code conntrack = auto} a failure (no CAP_NET_ADMIN, no conntrack) only
+   * means answers rest on port matching; with {@code on} it stops the start.
+   */
+  void startConntrack() throws IOException {
+    if (config.readFile() != null || config.conntrack().equals("off")) {
+      return;
+    }
+    try {
+      conntrack = ConntrackWatcher.open(null, translations);
+      logger.info("following connection tracking for NAT translations");
+    } catch (IOException | RuntimeException e) {
+      if (config.conntrack().equals("on")) {
+        throw new IOException("connection tracking: " + e.getMessage(), e);
+      }
+      logger.warn("connection tracking unavailable ({}); NAT answers rest on port matching",
+          e.getMessage());
+    }
+  }
+
   /** Binds the query port; the first step that can fail on a busy or missing address. */
   void bind() throws IOException {
     QueryHandler handler =
         new QueryHandler(
             cache,
+            translations,
             clock,
             this::isNatAddress,
             this::ready,
@@ -117,6 +150,11 @@ final class Agent implements AutoCloseable {
       for (String iface : interfaces) {
         loops.add(CaptureLoop.live(iface, cache.registerInterface(iface), s, ingest));
       }
+      for (String iface : config.outsideInterfaces()) {
+        int idx = cache.registerInterface(iface);
+        ingest.markOutside(idx);
+        loops.add(CaptureLoop.live(iface, idx, s, ingest));
+      }
     }
     for (CaptureLoop loop : loops) {
       Thread t = new Thread(loop, "capture-" + loop.name());
@@ -146,6 +184,7 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      translations.expire();
       if (audit != null) {
         audit.tick();
       }
@@ -224,6 +263,26 @@ final class Agent implements AutoCloseable {
         line(sb, e.getKey(), e.getValue());
       }
     }
+    TranslationLog.Stats ts = translations.stats();
+    line(sb, "nat_translations", ts.entries());
+    line(sb, "nat_translations_recorded", ts.recorded());
+    line(sb, "nat_translations_evicted", ts.evicted());
+    line(sb, "nat_loss_events", ts.lossEvents());
+    line(sb, "nat_resyncs", ts.resyncs());
+    if (conntrack != null) {
+      ConntrackWatcher.Stats cs2 = conntrack.stats();
+      line(sb, "conntrack_events", cs2.events());
+      line(sb, "conntrack_malformed", cs2.malformed());
+    }
+    if (pairing != null) {
+      CapturePairing.Stats ps;
+      synchronized (pairing) {
+        ps = pairing.stats();
+      }
+      line(sb, "pairing_paired", ps.paired());
+      line(sb, "pairing_ambiguous", ps.ambiguous());
+      line(sb, "pairing_expired", ps.expired());
+    }
     if (audit != null) {
       line(sb, "audit_lines", audit.written());
       line(sb, "audit_suppressed", audit.suppressed());
@@ -257,6 +316,9 @@ final class Agent implements AutoCloseable {
   public void close() {
     for (CaptureLoop loop : loops) {
       loop.stop();
+    }
+    if (conntrack != null) {
+      conntrack.close();
     }
     if (server != null) {
       server.close();

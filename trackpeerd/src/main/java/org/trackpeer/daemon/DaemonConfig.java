@@ -57,7 +57,9 @@ public record DaemonConfig(
     boolean audit,
     SyslogSink.Facility auditFacility,
     SyslogSink.Level auditLevel,
-    int auditRate) {
+    int auditRate,
+    String conntrack,
+    List<String> outsideInterfaces) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -76,7 +78,8 @@ public record DaemonConfig(
           "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
           "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
           "rate-refusals", "auth-key-file",
-          "audit", "audit-facility", "audit-level", "audit-rate");
+          "audit", "audit-facility", "audit-level", "audit-rate",
+          "conntrack", "outside-interface");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -145,7 +148,8 @@ public record DaemonConfig(
     }
 
     private static boolean isList(String key) {
-      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs")
+      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs",
+              "outside-interface")
           .contains(key);
     }
 
@@ -227,9 +231,11 @@ public record DaemonConfig(
     /** Validates every value and returns the settings. */
     public DaemonConfig validate() throws ConfigException {
       List<String> interfaces = list("interface");
-      for (String i : interfaces) {
-        if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
-          throw bad("interface", "interface names of at most 15 characters");
+      for (String key : List.of("interface", "outside-interface")) {
+        for (String i : list(key)) {
+          if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
+            throw bad(key, "interface names of at most 15 characters");
+          }
         }
       }
       String rf = values.get("read-file");
@@ -305,7 +311,17 @@ public record DaemonConfig(
           bool("audit", true),
           facility(),
           level(),
-          (int) number("audit-rate", 20, 1, 10000, "lines per second"));
+          (int) number("audit-rate", 20, 1, 10000, "lines per second"),
+          conntrackMode(),
+          List.copyOf(list("outside-interface")));
+    }
+
+    private String conntrackMode() throws ConfigException {
+      String v = string("conntrack", "auto").strip().toLowerCase(Locale.ROOT);
+      if (!List.of("auto", "on", "off").contains(v)) {
+        throw bad("conntrack", "auto, on or off");
+      }
+      return v;
     }
 
     private SyslogSink.Facility facility() throws ConfigException {

@@ -200,6 +200,14 @@ public final class Trackpeerd implements Callable<Integer> {
     }
 
     try {
+      agent.startConntrack();
+    } catch (IOException e) {
+      System.err.println("trackpeerd: " + e.getMessage());
+      agent.close();
+      return 1;
+    }
+
+    try {
       Neighbours.start(config, agent);
     } catch (IOException | RuntimeException e) {
       System.err.println("trackpeerd: neighbour logging: " + e.getMessage());
