@@ -16,7 +16,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 final class QueryCodecFuzzTest {
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void decodeRequest_anyBytes_requestOrNamedRejection(byte[] data) {
     DecodedRequest r;
     try {
@@ -40,7 +40,7 @@ final class QueryCodecFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void decodeReply_anyBytes_replyOrNamedRejection(byte[] data) {
     // the first byte picks the decoder, so one corpus covers both reply kinds
     if (data.length == 0) {

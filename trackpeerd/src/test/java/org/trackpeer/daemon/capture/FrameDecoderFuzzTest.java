@@ -23,7 +23,7 @@ final class FrameDecoderFuzzTest {
 
   private final DecodedFrame frame = new DecodedFrame();
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void decode_anyFrameAnyLinkType_namedOutcomeInBounds(byte[] data) {
     if (data.length == 0) {
       return;

@@ -17,7 +17,7 @@ import org.trackpeer.net.MacAddress;
  */
 final class NeighbourParserFuzzTest {
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "10s")
   void parse_anyText_everyRowCountedAndEntriesClean(byte[] data) {
     if (data.length == 0) {
       return;
