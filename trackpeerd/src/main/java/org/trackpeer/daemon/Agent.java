@@ -17,8 +17,12 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.query.QueryAudit;
+import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.daemon.syslog.SyslogSink;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
@@ -41,6 +45,7 @@ final class Agent implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
   private QueryServer server;
+  private QueryAudit audit;
 
   Agent(DaemonConfig config) {
     this.config = config;
@@ -77,7 +82,30 @@ final class Agent implements AutoCloseable {
                 config.toleranceSeconds(),
                 config.wildcard(),
                 config.wildcardMax()));
-    server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+    Map<Long, Auth.Key> keys = Map.of();
+    if (config.authKeyFile() != null) {
+      try {
+        keys = Auth.readKeyFile(config.authKeyFile());
+      } catch (IOException e) {
+        throw new IOException("auth-key-file: " + e.getMessage(), e);
+      }
+    }
+    QueryGuard guard = new QueryGuard(
+        new QueryGuard.Settings(config.ratePerClient(), config.ratePerClientBurst(),
+            config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
+        System::nanoTime,
+        () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    server = new QueryServer(
+        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
+    if (config.audit()) {
+      SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
+      SyslogSink.Facility facility = config.auditFacility();
+      SyslogSink.Level level = config.auditLevel();
+      audit = new QueryAudit(line -> sink.send(facility, level, line), config.auditRate(),
+          System::nanoTime);
+      server.audit(audit);
+      closeOnStop(sink);
+    }
   }
 
   /** Starts capture on every interface, or on the capture file. */
@@ -133,6 +161,9 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      if (audit != null) {
+        audit.tick();
+      }
     } catch (RuntimeException e) {
       logger.warn("housekeeping: {}", e.toString());
     }
@@ -204,6 +235,13 @@ final class Agent implements AutoCloseable {
             e.getValue());
       }
       line(sb, "query_refused", server.refused());
+      for (Map.Entry<String, Long> e : server.guardCounters().entrySet()) {
+        line(sb, e.getKey(), e.getValue());
+      }
+    }
+    if (audit != null) {
+      line(sb, "audit_lines", audit.written());
+      line(sb, "audit_suppressed", audit.suppressed());
     }
     return sb.toString();
   }
