@@ -2,6 +2,7 @@ package org.trackpeer.daemon;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
 import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.proto.Auth;
+import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -144,7 +146,7 @@ final class Agent implements AutoCloseable {
     CaptureLoop.Settings s =
         new CaptureLoop.Settings(config.snaplen(), config.bufferBytes(), 20, config.filter());
     if (config.readFile() != null) {
-      int idx = cache.registerInterface(config.readFile().getFileName().toString());
+      int idx = cache.registerInterface(fileLabel(config.readFile()));
       loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));
     } else {
       for (String iface : interfaces) {
@@ -162,6 +164,19 @@ final class Agent implements AutoCloseable {
       threads.add(t);
       t.start();
     }
+  }
+
+  /**
+   * Returns the name records from a capture file carry as their interface: the file name, with
+   * characters other than printable ASCII replaced and cut to the length an interface name has.
+   */
+  static String fileLabel(Path file) {
+    Path name = file.getFileName();
+    String s = name == null ? "" : name.toString().replaceAll("[^\\x21-\\x7e]", "_");
+    if (s.isEmpty()) {
+      return "file";
+    }
+    return s.substring(0, Math.min(s.length(), PeerRecord.INTERFACE_NAME_MAX));
   }
 
   /** Starts answering queries and the periodic housekeeping. */

@@ -296,7 +296,7 @@ public record DaemonConfig(
           (int) number("snaplen", 128, 64, 262144, "bytes"),
           (int) number("buffer-size", 16 << 20, 1 << 16, 1 << 30, "bytes"),
           filter == null || filter.isBlank() ? null : filter,
-          (int) number("maclog", 0, 0, 2, "0, 1 or 2"),
+          (int) number("maclog", 0, 0, 2, "a level"),
           (int) number("maclog-poll", 5, 1, 3600, "seconds"),
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
