@@ -228,7 +228,7 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       agent.startConntrack();
     } catch (IOException e) {
-      System.err.println("trackpeerd: " + e.getMessage());
+      err.println("trackpeerd: " + e.getMessage());
       agent.close();
       return 1;
     }

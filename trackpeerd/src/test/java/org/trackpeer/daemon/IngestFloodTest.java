@@ -140,7 +140,7 @@ final class IngestFloodTest {
     HandClock clock = new HandClock();
     FlowCache cache = new FlowCache(CacheConfig.defaults().withMaxEntries(CAP), clock);
     int lan = cache.registerInterface("lan0");
-    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock);
+    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock, null);
     FrameDecoder decoder = new FrameDecoder(FrameDecoder.DLT_EN10MB);
     DecodedFrame frame = new DecodedFrame();
     byte[] buf = synFrame();
@@ -155,7 +155,7 @@ final class IngestFloodTest {
       if (o != DecodeOutcome.FLOW) {
         throw new AssertionError("frame " + i + " decoded as " + o);
       }
-      ingest.accept(frame, lan);
+      ingest.accept(frame, buf, lan);
       if ((i & 0x3FF) == 0) {
         maxLive = Math.max(maxLive, cache.stats().entries());
       }
@@ -197,7 +197,7 @@ final class IngestFloodTest {
     HandClock clock = new HandClock();
     FlowCache cache = new FlowCache(CacheConfig.defaults().withMaxEntries(CAP), clock);
     int lan = cache.registerInterface("lan0");
-    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock);
+    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock, null);
     FrameDecoder decoder = new FrameDecoder(FrameDecoder.DLT_EN10MB);
     DecodedFrame frame = new DecodedFrame();
     byte[] buf = synFrame();
@@ -209,7 +209,7 @@ final class IngestFloodTest {
       setPort(buf, 10_000 + h);
       clock.step();
       decoder.decode(buf, 0, buf.length, buf.length, clock.wallNanos, frame);
-      ingest.accept(frame, lan);
+      ingest.accept(frame, buf, lan);
     }
     long flooder = 0x02_00_5e_66_66_66L;
     setMac(buf, flooder);
@@ -221,7 +221,7 @@ final class IngestFloodTest {
       buf[37] = (byte) (i >>> 16);
       clock.step();
       decoder.decode(buf, 0, buf.length, buf.length, clock.wallNanos, frame);
-      ingest.accept(frame, lan);
+      ingest.accept(frame, buf, lan);
     }
     CacheStats s = cache.stats();
     assertTrue(s.entries() <= CAP, "live entries above the cap: " + s);
