@@ -85,6 +85,21 @@ public final class Trackpeerd implements Callable<Integer> {
       description = "A public address the router translates to, besides its own (repeatable).")
   List<String> natAddresses = new ArrayList<>();
 
+  @Option(names = {"--conntrack"}, paramLabel = "MODE",
+      description = "Follow connection tracking for NAT translations: auto (default; port "
+          + "matching when unavailable), on (required), off.")
+  String conntrack;
+
+  @Option(names = {"--outside-interface"}, paramLabel = "IFACE",
+      description = "On a capture box: a mirror of the router's outside (WAN) side, paired "
+          + "with the inside flows (repeatable).")
+  List<String> outsideInterfaces = new ArrayList<>();
+
+  @Option(names = {"--ignore-mac"}, paramLabel = "MAC",
+      description = "Never report this MAC as a LAN computer, e.g. the router's when capturing "
+          + "beside it (repeatable).")
+  List<String> ignoreMacs = new ArrayList<>();
+
   @Option(names = {"--retention"}, paramLabel = "SECONDS",
       description = "How long flows are kept (default 600).")
   Integer retention;
@@ -280,6 +295,14 @@ public final class Trackpeerd implements Callable<Integer> {
     }
     if (!natAddresses.isEmpty()) {
       raw.set("nat-addresses", String.join(",", natAddresses), "option --nat-address");
+    }
+    setIf(raw, "conntrack", conntrack, "option --conntrack");
+    if (!outsideInterfaces.isEmpty()) {
+      raw.set("outside-interface", String.join(",", outsideInterfaces),
+          "option --outside-interface");
+    }
+    if (!ignoreMacs.isEmpty()) {
+      raw.set("ignore-macs", String.join(",", ignoreMacs), "option --ignore-mac");
     }
     setIf(raw, "retention", retention, "option --retention");
     setIf(raw, "tolerance", tolerance, "option --tolerance");
