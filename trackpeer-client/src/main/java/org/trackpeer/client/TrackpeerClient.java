@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.trackpeer.proto.Auth;
+import org.trackpeer.net.MacAddress;
 import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.Protocol;
 import org.trackpeer.proto.ProtocolException;
@@ -134,6 +135,58 @@ public final class TrackpeerClient {
     }
     total = Math.max(total, records.size());
     return new QueryReply(first.requestId(), result, first.evidence(), total, more, records);
+  }
+
+  /**
+   * Asks the agent about one flow and decides whether its computer is on {@code allowList}.
+   *
+   * <p>Never throws for a failed exchange: no answer and a bad reply become denying decisions.
+   * Only a found answer naming a listed MAC allows.
+   */
+  public Decision check(QueryRequest request, MacAllowList allowList) {
+    Objects.requireNonNull(allowList, "allowList");
+    try {
+      return decide(query(request), allowList);
+    } catch (NoAnswerException e) {
+      return new Decision(Decision.Outcome.NO_ANSWER, null, List.of(), e.getMessage());
+    } catch (BadReplyException e) {
+      return new Decision(Decision.Outcome.BAD_REPLY, null, List.of(), e.getMessage());
+    }
+  }
+
+  /** Decides on an agent's answer: allowed only when found and the one MAC is listed. */
+  public static Decision decide(QueryReply reply, MacAllowList allowList) {
+    List<MacAddress> macs = new ArrayList<>();
+    for (PeerRecord r : reply.records()) {
+      if (r.mac() != null && !macs.contains(r.mac())) {
+        macs.add(r.mac());
+      }
+    }
+    String named = macs.isEmpty() ? "" : " " + joinMacs(macs);
+    if (reply.result() != ResultCode.FOUND) {
+      return new Decision(Decision.Outcome.NOT_FOUND_OR_UNSURE, reply.result(), macs,
+          reply.result().label() + named);
+    }
+    if (macs.size() != 1) {
+      // A found answer must name exactly one MAC; anything else is doubt, and doubt denies.
+      String why = macs.isEmpty() ? "found, but the agent saw no MAC" : "found" + named
+          + ", but more than one MAC";
+      return new Decision(Decision.Outcome.NOT_LISTED, reply.result(), macs, why);
+    }
+    if (allowList.contains(macs.get(0))) {
+      return new Decision(Decision.Outcome.ALLOWED, reply.result(), macs,
+          "found" + named + ", listed");
+    }
+    return new Decision(Decision.Outcome.NOT_LISTED, reply.result(), macs,
+        "found" + named + ", not listed");
+  }
+
+  private static String joinMacs(List<MacAddress> macs) {
+    StringBuilder b = new StringBuilder();
+    for (MacAddress m : macs) {
+      b.append(b.length() == 0 ? "" : " ").append(m);
+    }
+    return b.toString();
   }
 
   /** Asks the agent for its counters. */

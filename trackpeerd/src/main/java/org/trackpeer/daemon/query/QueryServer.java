@@ -51,6 +51,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong internalErrors = new AtomicLong();
   private volatile boolean running = true;
+  private volatile QueryAudit audit;
 
   /**
    * Binds the query port on every listen address, without rate limits or authentication.
@@ -118,6 +119,11 @@ public final class QueryServer implements Runnable, AutoCloseable {
     }
   }
 
+  /** Records every request answered or refused in {@code trail} from now on. */
+  public void audit(QueryAudit trail) {
+    this.audit = trail;
+  }
+
   /** Returns the port actually bound (useful when 0 was asked). */
   public int localPort() throws IOException {
     return ((InetSocketAddress) channels.get(0).getLocalAddress()).getPort();
@@ -169,12 +175,16 @@ public final class QueryServer implements Runnable, AutoCloseable {
       boolean answerable = req != null || bad.answerable();
       int opcode = req != null ? req.opcode() : bad.opcode();
       long id = req != null ? req.requestId() : bad.requestId();
+      QueryAudit trail = audit;
       if (!allowed.test(from.getAddress())) {
         if (req != null) {
           refused.incrementAndGet();
           logger.debug("refused query from {}", from);
           if (guard.admitNegativeReply(nowNanos)) {
             sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+          }
+          if (trail != null) {
+            trail.refused(from, req);
           }
         }
         return;
@@ -189,6 +199,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
       if (req == null) {
         if (answerable) {
           sendError(ch, from, opcode, id, bad.resultCode(), out, len);
+          if (trail != null) {
+            trail.malformed(from, bad);
+          }
         }
         return;
       }
@@ -208,10 +221,11 @@ public final class QueryServer implements Runnable, AutoCloseable {
       // an authenticated reply ends with its MAC, which counts against the budget
       int budget = auth == null ? len : len - Auth.MAC_SIZE;
       int n;
+      QueryReply reply = null;
       if (req.isStats()) {
         n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, budget);
       } else {
-        QueryReply reply = handler.answer(req.query(), budget);
+        reply = handler.answer(req.query(), budget);
         answered.get(reply.result()).incrementAndGet();
         logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
         n = QueryCodec.encodeReply(reply, out, budget);
@@ -222,9 +236,18 @@ public final class QueryServer implements Runnable, AutoCloseable {
       if (n > 0 && n <= len) {
         ch.send(ByteBuffer.wrap(out, 0, n), from);
       }
+      if (trail != null) {
+        long keyId = auth == null ? QueryAudit.NO_KEY : auth.key().id();
+        if (reply == null) {
+          trail.stats(from, req, keyId);
+        } else {
+          trail.answered(from, req, reply, keyId);
+        }
+      }
     } catch (IOException | RuntimeException e) {
       internalErrors.incrementAndGet();
-      logger.warn("answer query from {}: {}", from, e.toString());
+      logger.warn("answering a query failed: {}", e.toString());
+      logger.debug("failed query came from {}", from);
     }
   }
 
