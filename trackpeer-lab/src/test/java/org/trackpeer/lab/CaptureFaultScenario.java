@@ -246,7 +246,8 @@ final class CaptureFaultScenario {
     System.out.println("CaptureFaultScenario: " + cycles + " delete/re-create cycles");
     assertTrue(cycles >= 30, "only " + cycles + " cycles in 150 s");
     Thread.sleep(1000);
-    assertEquals(threadsBefore, appThreads(agent.pid()), "threads, leaving out those started on demand");
+    assertEquals(threadsBefore, appThreads(agent.pid()),
+        "threads, leaving out those started on demand");
     assertEquals(fdsBefore, fds(agent.pid()),
         "open file descriptors: " + Lab.run("ls", "-l", "/proc/" + agent.pid() + "/fd"));
 
