@@ -146,6 +146,7 @@ public final class Trackpeerd implements Callable<Integer> {
   boolean checkConfig;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean agentStopped;
   private PrintWriter out = new PrintWriter(System.out, true);
   private PrintWriter err = new PrintWriter(System.err, true);
 
@@ -262,17 +263,30 @@ public final class Trackpeerd implements Callable<Integer> {
         config.listen().stream().map(a -> a.getHostAddress()).collect(
             java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      logger.info("stopping: {}", agent.summary());
-      agent.close();
-      stopped.countDown();
-    }, "shutdown"));
+    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
+    for (String name : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopped.countDown());
+    }
+    Thread hook = new Thread(() -> stop(agent), "shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    Runtime.getRuntime().removeShutdownHook(hook);
+    stop(agent);
     return 0;
+  }
+
+  private void stop(Agent agent) {
+    synchronized (stopped) {
+      if (!agentStopped) {
+        agentStopped = true;
+        logger.info("stopping: {}", agent.summary());
+        agent.close();
+      }
+    }
   }
 
   private DaemonConfig configure() throws ConfigException {
