@@ -213,7 +213,15 @@ public final class Trackpeerd implements Callable<Integer> {
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
         config.listen(), config.retentionSeconds());
 
+    SystemdNotify notify = SystemdNotify.fromEnvironment();
+    if (notify.enabled()) {
+      Thread t = new Thread(() -> notifyWhenReady(agent, notify, config), "sd-notify");
+      t.setDaemon(true);
+      t.start();
+    }
+
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      notify.stopping();
       logger.info("stopping: {}", agent.summary());
       agent.close();
       stopped.countDown();
@@ -224,6 +232,18 @@ public final class Trackpeerd implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Sends READY=1 once every capture source is open (the query port is bound already). */
+  private static void notifyWhenReady(Agent agent, SystemdNotify notify, DaemonConfig config) {
+    try {
+      while (!agent.ready()) {
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    notify.ready("capturing, answering queries on port " + config.port());
   }
 
   private DaemonConfig configure() throws ConfigException {
