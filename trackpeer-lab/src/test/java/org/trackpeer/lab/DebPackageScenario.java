@@ -70,6 +70,7 @@ final class DebPackageScenario {
     Lab.Background agent = null;
     Lab.Background server = null;
     Lab.Background notifyListener = null;
+    boolean ran = false;
     try {
       Lab.Result inst = apt("install", "-y", "-q", "--no-install-recommends", deb.toString());
       assertEquals(0, inst.exit(), inst.out() + inst.err());
@@ -125,8 +126,10 @@ final class DebPackageScenario {
       assertEquals(0, stats.exit(), stats.out() + stats.err());
       assertTrue(stats.out().contains("queries_found 1"), stats.out());
 
-      assertEquals(0, agent.stop(), agent.output());
+      // 128 + SIGTERM, the status the unit's SuccessExitStatus accepts
+      assertEquals(143, agent.stop(), agent.output());
       awaitContent(notified, "STOPPING=1", null);
+      ran = true;
     } finally {
       for (Lab.Background b : new Lab.Background[] {agent, server, notifyListener}) {
         if (b != null) {
@@ -137,7 +140,9 @@ final class DebPackageScenario {
       Files.deleteIfExists(peers);
       Files.deleteIfExists(notified);
       Files.deleteIfExists(notifySocket);
-      if (installed()) {
+      if (!ran) {
+        apt("purge", "-y", "-q", "trackpeer");
+      } else if (installed()) {
         Lab.Result remove = apt("remove", "-y", "-q", "trackpeer");
         assertEquals(0, remove.exit(), remove.out() + remove.err());
       }
