@@ -3,11 +3,15 @@ package org.trackpeer.daemon;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.cache.CacheConfig;
@@ -38,6 +42,7 @@ final class Agent implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
+  private final List<Supplier<Map<String, Long>>> counterSources = new CopyOnWriteArrayList<>();
   private QueryServer server;
 
   Agent(DaemonConfig config) {
@@ -83,7 +88,7 @@ final class Agent implements AutoCloseable {
     CaptureLoop.Settings s =
         new CaptureLoop.Settings(config.snaplen(), config.bufferBytes(), 20, config.filter());
     if (config.readFile() != null) {
-      int idx = cache.registerInterface(config.readFile().getFileName().toString());
+      int idx = cache.registerInterface(fileLabel(config.readFile()));
       loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));
     } else {
       for (String iface : interfaces) {
@@ -96,6 +101,12 @@ final class Agent implements AutoCloseable {
       threads.add(t);
       t.start();
     }
+  }
+
+  /** The file's name as an interface label: printable ASCII, at most 15 characters. */
+  static String fileLabel(java.nio.file.Path file) {
+    String name = file.getFileName().toString().replaceAll("[^\\x21-\\x7e]", "_");
+    return name.isEmpty() ? "file" : name.substring(0, Math.min(name.length(), 15));
   }
 
   /** Starts answering queries and the periodic housekeeping. */
@@ -152,9 +163,23 @@ final class Agent implements AutoCloseable {
     return false;
   }
 
+  /** Adds counters from a part started later (neighbour logging), read on every report. */
+  void addCounters(Supplier<Map<String, Long>> source) {
+    counterSources.add(source);
+  }
+
   /** Returns every counter as {@code name value} lines. */
   String stats() {
     StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, Long> e : counters().entrySet()) {
+      sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** Returns every counter by name, in report order; the numbers behind {@link #stats()}. */
+  Map<String, Long> counters() {
+    Map<String, Long> m = new LinkedHashMap<>();
     long frames = 0;
     long drops = 0;
     DecodeCounters sum = new DecodeCounters();
@@ -163,38 +188,39 @@ final class Agent implements AutoCloseable {
       drops += loop.kernelDrops();
       sum.add(loop.counters());
     }
-    line(sb, "ready", ready() ? 1 : 0);
-    line(sb, "frames_seen", frames);
-    line(sb, "capture_drops", drops);
+    m.put("ready", ready() ? 1L : 0L);
+    m.put("frames_seen", frames);
+    m.put("capture_drops", drops);
     for (DecodeOutcome o : DecodeOutcome.values()) {
-      line(sb, "decode_" + o.name().toLowerCase(java.util.Locale.ROOT), sum.get(o));
+      m.put("decode_" + o.name().toLowerCase(Locale.ROOT), sum.get(o));
     }
-    line(sb, "frames_own", ingest.ownFrames());
-    line(sb, "frames_recorded", ingest.recorded());
+    m.put("frames_own", ingest.ownFrames());
+    m.put("frames_recorded", ingest.recorded());
     CacheStats cs = cache.stats();
-    line(sb, "cache_entries_v4", cs.entriesV4());
-    line(sb, "cache_entries_v6", cs.entriesV6());
-    line(sb, "cache_buckets", cs.buckets());
-    line(sb, "cache_bytes", cs.approxBytes());
-    line(sb, "cache_evictions", cs.evictions());
-    line(sb, "cache_expired", cs.expired());
-    line(sb, "cache_rejected_share", cs.rejectedByShare());
-    line(sb, "cache_rejected_collision", cs.rejectedByCollision());
+    m.put("cache_entries_v4", (long) cs.entriesV4());
+    m.put("cache_entries_v6", (long) cs.entriesV6());
+    m.put("cache_buckets", (long) cs.buckets());
+    m.put("cache_bytes", cs.approxBytes());
+    m.put("cache_evictions", cs.evictions());
+    m.put("cache_expired", cs.expired());
+    m.put("cache_rejected_share", cs.rejectedByShare());
+    m.put("cache_rejected_collision", cs.rejectedByCollision());
     if (server != null) {
       for (Map.Entry<ResultCode, Long> e : server.answered().entrySet()) {
-        line(sb, "queries_" + e.getKey().label(), e.getValue());
+        m.put("queries_" + e.getKey().label(), e.getValue());
       }
       for (Map.Entry<ProtocolException.Reason, Long> e : server.rejected().entrySet()) {
-        line(sb, "query_rejected_" + e.getKey().name().toLowerCase(java.util.Locale.ROOT),
-            e.getValue());
+        m.put("query_rejected_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
       }
-      line(sb, "query_refused", server.refused());
+      m.put("query_refused", server.refused());
     }
-    return sb.toString();
-  }
-
-  private static void line(StringBuilder sb, String name, long value) {
-    sb.append(name).append(' ').append(value).append('\n');
+    Runtime rt = Runtime.getRuntime();
+    m.put("memory_heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+    m.put("memory_heap_max_bytes", rt.maxMemory());
+    for (Supplier<Map<String, Long>> source : counterSources) {
+      m.putAll(source.get());
+    }
+    return m;
   }
 
   /** Logs the one-line summary pflogd-style daemons end with. */

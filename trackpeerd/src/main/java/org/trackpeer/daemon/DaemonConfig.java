@@ -2,6 +2,7 @@ package org.trackpeer.daemon;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,7 +47,8 @@ public record DaemonConfig(
     int maclogExpireSeconds,
     int maclogActiveSeconds,
     Path syslogSocket,
-    Path stateDir) {
+    Path stateDir,
+    InetSocketAddress prometheusListen) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -62,7 +64,8 @@ public record DaemonConfig(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
-          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir");
+          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
+          "prometheus-listen");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -280,7 +283,24 @@ public record DaemonConfig(
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
           Path.of(string("syslog-socket", "/dev/log")),
-          Path.of(string("state-dir", "/var/lib/trackpeerd")));
+          Path.of(string("state-dir", "/var/lib/trackpeerd")),
+          prometheusListen());
+    }
+
+    private InetSocketAddress prometheusListen() throws ConfigException {
+      String v = values.get("prometheus-listen");
+      if (v == null || v.isBlank() || v.strip().equals("off")) {
+        return null;
+      }
+      try {
+        Endpoint e = Endpoint.parse(v.strip(), true);
+        if (!e.address().isLoopbackAddress()) {
+          throw bad("prometheus-listen", "a loopback ADDRESS:PORT such as 127.0.0.1:9277");
+        }
+        return new InetSocketAddress(e.address(), e.port());
+      } catch (IllegalArgumentException ex) {
+        throw bad("prometheus-listen", "ADDRESS:PORT such as 127.0.0.1:9277, or off");
+      }
     }
   }
 }

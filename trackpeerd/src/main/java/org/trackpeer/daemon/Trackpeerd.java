@@ -114,6 +114,11 @@ public final class Trackpeerd implements Callable<Integer> {
       description = "Interval of the Active_host list with -maclog 2.")
   Integer maclogActive;
 
+  @Option(names = {"--prometheus-listen"}, paramLabel = "ADDR:PORT",
+      description = "Serve the counters for Prometheus on http://ADDR:PORT/metrics (loopback "
+          + "only; default off).")
+  String prometheusListen;
+
   @Option(names = {"-d", "--foreground"},
       description = "Stay in the foreground and log to stderr (always the case; kept for "
           + "compatibility).")
@@ -210,6 +215,20 @@ public final class Trackpeerd implements Callable<Integer> {
 
     agent.startCapture(ifaces);
     agent.startServing();
+    if (config.prometheusListen() != null) {
+      try {
+        PrometheusExporter exporter =
+            PrometheusExporter.start(config.prometheusListen(), agent::counters);
+        agent.closeOnStop(exporter);
+        logger.info("Prometheus metrics on http://{}:{}/metrics",
+            config.prometheusListen().getAddress().getHostAddress(), exporter.port());
+      } catch (IOException e) {
+        System.err.println("trackpeerd: prometheus-listen " + config.prometheusListen() + ": "
+            + e.getMessage());
+        agent.close();
+        return 1;
+      }
+    }
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
         config.listen(), config.retentionSeconds());
 
@@ -278,6 +297,7 @@ public final class Trackpeerd implements Callable<Integer> {
     setIf(raw, "maclog-poll", maclogPoll, "option --maclog-poll");
     setIf(raw, "maclog-expire", maclogExpire, "option --maclog-expire");
     setIf(raw, "maclog-active", maclogActive, "option --maclog-active");
+    setIf(raw, "prometheus-listen", prometheusListen, "option --prometheus-listen");
     return raw.validate();
   }
 
