@@ -1,12 +1,15 @@
 package org.trackpeer.daemon;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,6 +47,8 @@ final class Agent implements AutoCloseable {
   private final List<AutoCloseable> extras = new ArrayList<>();
   private final List<Supplier<Map<String, Long>>> counterSources = new CopyOnWriteArrayList<>();
   private QueryServer server;
+  private QueryHandler handler;
+  private volatile List<Cidr> allow;
 
   Agent(DaemonConfig config) {
     this.config = config;
@@ -56,6 +61,7 @@ final class Agent implements AutoCloseable {
                 config.maxEntries(),
                 config.maxSharePerMac()),
             clock);
+    this.allow = config.allow();
     this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
     this.ingest = new Ingest(cache, local, clock);
     this.housekeeping =
@@ -69,7 +75,7 @@ final class Agent implements AutoCloseable {
 
   /** Binds the query port; the first step that can fail on a busy or missing address. */
   void bind() throws IOException {
-    QueryHandler handler =
+    handler =
         new QueryHandler(
             cache,
             clock,
@@ -155,7 +161,7 @@ final class Agent implements AutoCloseable {
     if (a.isLoopbackAddress() || local.isOwnAddress(a)) {
       return true;
     }
-    for (Cidr c : config.allow()) {
+    for (Cidr c : allow) {
       if (c.contains(a)) {
         return true;
       }
@@ -167,6 +173,40 @@ final class Agent implements AutoCloseable {
   void addCounters(Supplier<Map<String, Long>> source) {
     counterSources.add(source);
   }
+
+  /**
+   * Applies the keys of {@code next} that can change while running (see {@link #LIVE_KEYS});
+   * the flow cache is kept.
+   *
+   * @return the names of other settings that differ and wait for a restart
+   */
+  List<String> reload(DaemonConfig next) {
+    List<String> pending = new ArrayList<>();
+    for (RecordComponent rc : DaemonConfig.class.getRecordComponents()) {
+      if (rc.getName().equals("source") || LIVE_KEYS.contains(rc.getName())) {
+        continue;
+      }
+      try {
+        Method get = rc.getAccessor();
+        if (!Objects.equals(get.invoke(config), get.invoke(next))) {
+          pending.add(rc.getName());
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    allow = next.allow();
+    local.reconfigure(next.ignoreMacs(), next.natAddresses());
+    if (handler != null) {
+      handler.update(new QueryHandler.Settings(config.retentionSeconds() * NANOS,
+          next.toleranceSeconds(), next.wildcard(), next.wildcardMax()));
+    }
+    return pending;
+  }
+
+  /** Settings {@link #reload} applies, named as {@link DaemonConfig}'s components. */
+  static final List<String> LIVE_KEYS = List.of("allow", "toleranceSeconds", "wildcard",
+      "wildcardMax", "natAddresses", "ignoreMacs");
 
   /** Returns every counter as {@code name value} lines. */
   String stats() {

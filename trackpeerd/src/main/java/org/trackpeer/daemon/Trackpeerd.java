@@ -239,6 +239,8 @@ public final class Trackpeerd implements Callable<Integer> {
       t.start();
     }
 
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(agent, notify));
+
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       notify.stopping();
       logger.info("stopping: {}", agent.summary());
@@ -251,6 +253,24 @@ public final class Trackpeerd implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Re-reads the configuration on SIGHUP and applies what can change while running. */
+  private void reload(Agent agent, SystemdNotify notify) {
+    notify.reloading();
+    try {
+      DaemonConfig next = configure();
+      List<String> pending = agent.reload(next);
+      logger.info("configuration reloaded from {}: allow, tolerance, wildcard, wildcard-max, "
+          + "nat-addresses and ignore-macs applied", next.source() == null
+          ? "(built-in defaults)" : next.source());
+      if (!pending.isEmpty()) {
+        logger.warn("changed settings that take effect only after a restart: {}", pending);
+      }
+    } catch (ConfigException | RuntimeException e) {
+      logger.error("reload failed, running settings kept: {}", e.getMessage());
+    }
+    notify.reloaded("configuration reloaded");
   }
 
   /** Sends READY=1 once every capture source is open (the query port is bound already). */
