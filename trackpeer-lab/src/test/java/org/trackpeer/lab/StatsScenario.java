@@ -82,6 +82,8 @@ final class StatsScenario {
       }
       assertEquals(frames, stats.get("frames_seen"), stats.toString());
       assertEquals(0L, stats.get("capture_drops"));
+      assertEquals(frames, stats.get("decode_flow") + stats.getOrDefault("decode_not_ip", 0L)
+          + stats.getOrDefault("decode_ip_no_ports", 0L), stats.toString());
       assertTrue(stats.get("memory_heap_used_bytes") > 0);
       long queriesBefore = sumQueries(stats);
       assertEquals(0, queriesBefore);
@@ -100,7 +102,8 @@ final class StatsScenario {
       Map<String, Long> prom = parse(http,
           Pattern.compile("(?m)^trackpeer_([a-z0-9_]+?)(?:_total)? ([0-9.eE+]+)$"));
       assertEquals(frames, prom.get("frames_seen"), http);
-      assertEquals(stats.get("decode_ok"), prom.get("decode_ok"), http);
+      assertEquals(stats.get("decode_flow"), prom.get("decode_flow"), http);
+      assertEquals(0L, prom.get("query_rejected_bad_magic"), "zero counters are exported");
       assertEquals(QUERIES, sumQueries(prom), http);
       assertEquals(1L, prom.get("ready"), http);
       assertTrue(http.contains("# TYPE trackpeer_frames_seen_total counter"), http);

@@ -23,8 +23,12 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.query.QueryAudit;
+import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.daemon.syslog.SyslogSink;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -49,6 +53,7 @@ final class Agent implements AutoCloseable {
   private QueryServer server;
   private QueryHandler handler;
   private volatile List<Cidr> allow;
+  private QueryAudit audit;
 
   Agent(DaemonConfig config) {
     this.config = config;
@@ -86,7 +91,30 @@ final class Agent implements AutoCloseable {
                 config.toleranceSeconds(),
                 config.wildcard(),
                 config.wildcardMax()));
-    server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+    Map<Long, Auth.Key> keys = Map.of();
+    if (config.authKeyFile() != null) {
+      try {
+        keys = Auth.readKeyFile(config.authKeyFile());
+      } catch (IOException e) {
+        throw new IOException("auth-key-file: " + e.getMessage(), e);
+      }
+    }
+    QueryGuard guard = new QueryGuard(
+        new QueryGuard.Settings(config.ratePerClient(), config.ratePerClientBurst(),
+            config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
+        System::nanoTime,
+        () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    server = new QueryServer(
+        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
+    if (config.audit()) {
+      SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
+      SyslogSink.Facility facility = config.auditFacility();
+      SyslogSink.Level level = config.auditLevel();
+      audit = new QueryAudit(line -> sink.send(facility, level, line), config.auditRate(),
+          System::nanoTime);
+      server.audit(audit);
+      closeOnStop(sink);
+    }
   }
 
   /** Starts capture on every interface, or on the capture file. */
@@ -135,6 +163,9 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      if (audit != null) {
+        audit.tick();
+      }
     } catch (RuntimeException e) {
       logger.warn("housekeeping: {}", e.toString());
     }
@@ -208,13 +239,27 @@ final class Agent implements AutoCloseable {
   static final List<String> LIVE_KEYS = List.of("allow", "toleranceSeconds", "wildcard",
       "wildcardMax", "natAddresses", "ignoreMacs");
 
-  /** Returns every counter as {@code name value} lines. */
+  /**
+   * Returns the counters as {@code name value} lines. A stats reply is at most one datagram,
+   * so per-reason counters (decode outcomes, rejections, results, guard counters) that are
+   * zero are left out; {@link #counters()} and the Prometheus endpoint list them all.
+   */
   String stats() {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, Long> e : counters().entrySet()) {
+      if (e.getValue() == 0 && isPerReason(e.getKey())) {
+        continue;
+      }
       sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
     }
     return sb.toString();
+  }
+
+  private static boolean isPerReason(String name) {
+    return name.startsWith("decode_") || name.startsWith("queries_")
+        || name.startsWith("query_") || name.startsWith("cache_rejected_")
+        || name.startsWith("neighbour_") || name.startsWith("syslog_")
+        || name.startsWith("audit_");
   }
 
   /** Returns every counter by name, in report order; the numbers behind {@link #stats()}. */
@@ -253,6 +298,13 @@ final class Agent implements AutoCloseable {
         m.put("query_rejected_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
       }
       m.put("query_refused", server.refused());
+      for (Map.Entry<String, Long> e : server.guardCounters().entrySet()) {
+        m.put(e.getKey(), e.getValue());
+      }
+    }
+    if (audit != null) {
+      m.put("audit_lines", audit.written());
+      m.put("audit_suppressed", audit.suppressed());
     }
     Runtime rt = Runtime.getRuntime();
     m.put("memory_heap_used_bytes", rt.totalMemory() - rt.freeMemory());

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.net.MacAddress;
 
@@ -48,6 +49,16 @@ public record DaemonConfig(
     int maclogActiveSeconds,
     Path syslogSocket,
     Path stateDir,
+    double ratePerClient,
+    int ratePerClientBurst,
+    double rateTotal,
+    int rateTotalBurst,
+    double rateRefusals,
+    Path authKeyFile,
+    boolean audit,
+    SyslogSink.Facility auditFacility,
+    SyslogSink.Level auditLevel,
+    int auditRate,
     InetSocketAddress prometheusListen) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
@@ -65,7 +76,9 @@ public record DaemonConfig(
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
           "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
-          "prometheus-listen");
+          "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
+          "rate-refusals", "auth-key-file",
+          "audit", "audit-facility", "audit-level", "audit-rate", "prometheus-listen");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -259,6 +272,7 @@ public record DaemonConfig(
         throw bad("bucket", "at most a quarter of retention (" + retention + " s)");
       }
       String filter = values.get("filter");
+      String keyFile = values.get("auth-key-file");
       return new DaemonConfig(
           source,
           List.copyOf(interfaces),
@@ -284,6 +298,16 @@ public record DaemonConfig(
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
           Path.of(string("syslog-socket", "/dev/log")),
           Path.of(string("state-dir", "/var/lib/trackpeerd")),
+          number("rate-per-client", 20, 0, 100_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-per-client-burst", 40, 1, 100_000, "queries"),
+          number("rate-total", 500, 0, 1_000_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-total-burst", 1000, 1, 1_000_000, "queries"),
+          number("rate-refusals", 10, 0, 100_000, "replies a second (0 = unlimited)"),
+          keyFile == null || keyFile.isBlank() ? null : Path.of(keyFile.strip()),
+          bool("audit", true),
+          facility(),
+          level(),
+          (int) number("audit-rate", 20, 1, 10000, "lines per second"),
           prometheusListen());
     }
 
@@ -300,6 +324,22 @@ public record DaemonConfig(
         return new InetSocketAddress(e.address(), e.port());
       } catch (IllegalArgumentException ex) {
         throw bad("prometheus-listen", "ADDRESS:PORT such as 127.0.0.1:9277, or off");
+      }
+    }
+
+    private SyslogSink.Facility facility() throws ConfigException {
+      try {
+        return SyslogSink.Facility.parse(string("audit-facility", "local4"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-facility", "a syslog facility such as local4, daemon or auth");
+      }
+    }
+
+    private SyslogSink.Level level() throws ConfigException {
+      try {
+        return SyslogSink.Level.parse(string("audit-level", "notice"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-level", "a syslog level such as notice, info or warning");
       }
     }
   }

@@ -24,7 +24,6 @@ final class Ingest implements CaptureLoop.FrameConsumer {
 
   @Override
   public void accept(DecodedFrame f, int interfaceIndex) {
-    clock.observe(f.timestampNanos);
     if (f.packetType == DecodedFrame.PKTTYPE_OUTGOING
         || (f.hasSrcMac && local.isOwnMac(f.srcMac))) {
       ownFrames.incrementAndGet();
@@ -32,6 +31,11 @@ final class Ingest implements CaptureLoop.FrameConsumer {
     }
     cache.record(f, interfaceIndex);
     recorded.incrementAndGet();
+  }
+
+  @Override
+  public void replayed(long timestampNanos) {
+    clock.observe(timestampNanos);
   }
 
   @Override

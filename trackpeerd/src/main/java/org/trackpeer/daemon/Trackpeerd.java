@@ -28,10 +28,9 @@ import picocli.CommandLine.Option;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = {
-      "Capture the LAN side of a router, remember recent flows, and tell a server which LAN",
-      "computer (MAC address) sent a connection, even across NAT."
-    },
+    description =
+        "Capture the LAN side of a router, remember recent flows, and tell a server which LAN "
+            + "computer (MAC address) sent a connection, even across NAT.",
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:stopped cleanly, or --check-config found no error",
@@ -230,7 +229,8 @@ public final class Trackpeerd implements Callable<Integer> {
       }
     }
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
-        config.listen(), config.retentionSeconds());
+        config.listen().stream().map(a -> a.getHostAddress()).collect(
+            java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
     SystemdNotify notify = SystemdNotify.fromEnvironment();
     if (notify.enabled()) {

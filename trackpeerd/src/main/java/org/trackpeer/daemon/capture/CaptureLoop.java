@@ -24,6 +24,9 @@ public final class CaptureLoop implements Runnable {
     /** A frame was decoded with outcome {@link DecodeOutcome#FLOW}. */
     void accept(DecodedFrame frame, int interfaceIndex);
 
+    /** A frame of a capture file was read; its timestamp drives the replay clock. */
+    void replayed(long timestampNanos);
+
     /** Capture saw nothing (or lost frames) between these wall-clock times. */
     void gap(long fromWallNanos, long toWallNanos);
   }
@@ -198,6 +201,9 @@ public final class CaptureLoop implements Runnable {
         DecodeOutcome outcome =
             decoder.decode(buf, 0, h.capLength(), h.wireLength(), h.timestampNanos(), frame);
         counters.count(outcome);
+        if (file != null) {
+          consumer.replayed(h.timestampNanos());
+        }
         if (outcome == DecodeOutcome.FLOW) {
           consumer.accept(frame, interfaceIndex);
         }
