@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +24,16 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.nat.CapturePairing;
+import org.trackpeer.daemon.nat.ConntrackWatcher;
+import org.trackpeer.daemon.nat.TranslationLog;
 import org.trackpeer.daemon.query.QueryAudit;
 import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
 import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.proto.Auth;
+import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -50,6 +55,9 @@ final class Agent implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
   private final List<Supplier<Map<String, Long>>> counterSources = new CopyOnWriteArrayList<>();
+  private final TranslationLog translations;
+  private final CapturePairing pairing;
+  private ConntrackWatcher conntrack;
   private QueryServer server;
   private QueryHandler handler;
   private volatile List<Cidr> allow;
@@ -68,7 +76,12 @@ final class Agent implements AutoCloseable {
             clock);
     this.allow = config.allow();
     this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
-    this.ingest = new Ingest(cache, local, clock);
+    this.translations =
+        new TranslationLog(clock::read, config.retentionSeconds() * NANOS,
+            TranslationLog.DEFAULT_MAX_ENTRIES);
+    this.pairing =
+        config.outsideInterfaces().isEmpty() ? null : new CapturePairing(translations);
+    this.ingest = new Ingest(cache, local, clock, pairing);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -78,11 +91,33 @@ final class Agent implements AutoCloseable {
             });
   }
 
+  /**
+   * Starts following the kernel's connection tracking, which tells each NAT translation as it
+   * is made. With {@code conntrack = auto} a failure (no CAP_NET_ADMIN, no conntrack) only
+   * means answers rest on port matching; with {@code on} it stops the start.
+   */
+  void startConntrack() throws IOException {
+    if (config.readFile() != null || config.conntrack().equals("off")) {
+      return;
+    }
+    try {
+      conntrack = ConntrackWatcher.open(null, translations);
+      logger.info("following connection tracking for NAT translations");
+    } catch (IOException | RuntimeException e) {
+      if (config.conntrack().equals("on")) {
+        throw new IOException("connection tracking: " + e.getMessage(), e);
+      }
+      logger.warn("connection tracking unavailable ({}); NAT answers rest on port matching",
+          e.getMessage());
+    }
+  }
+
   /** Binds the query port; the first step that can fail on a busy or missing address. */
   void bind() throws IOException {
     handler =
         new QueryHandler(
             cache,
+            translations,
             clock,
             this::isNatAddress,
             this::ready,
@@ -128,6 +163,11 @@ final class Agent implements AutoCloseable {
       for (String iface : interfaces) {
         loops.add(CaptureLoop.live(iface, cache.registerInterface(iface), s, ingest));
       }
+      for (String iface : config.outsideInterfaces()) {
+        int idx = cache.registerInterface(iface);
+        ingest.markOutside(idx);
+        loops.add(CaptureLoop.live(iface, idx, s, ingest));
+      }
     }
     for (CaptureLoop loop : loops) {
       Thread t = new Thread(loop, "capture-" + loop.name());
@@ -137,10 +177,17 @@ final class Agent implements AutoCloseable {
     }
   }
 
-  /** The file's name as an interface label: printable ASCII, at most 15 characters. */
-  static String fileLabel(java.nio.file.Path file) {
-    String name = file.getFileName().toString().replaceAll("[^\\x21-\\x7e]", "_");
-    return name.isEmpty() ? "file" : name.substring(0, Math.min(name.length(), 15));
+  /**
+   * Returns the name records from a capture file carry as their interface: the file name, with
+   * characters other than printable ASCII replaced and cut to the length an interface name has.
+   */
+  static String fileLabel(Path file) {
+    Path name = file.getFileName();
+    String s = name == null ? "" : name.toString().replaceAll("[^\\x21-\\x7e]", "_");
+    if (s.isEmpty()) {
+      return "file";
+    }
+    return s.substring(0, Math.min(s.length(), PeerRecord.INTERFACE_NAME_MAX));
   }
 
   /** Starts answering queries and the periodic housekeeping. */
@@ -163,6 +210,7 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      translations.expire();
       if (audit != null) {
         audit.tick();
       }
@@ -302,6 +350,26 @@ final class Agent implements AutoCloseable {
         m.put(e.getKey(), e.getValue());
       }
     }
+    TranslationLog.Stats ts = translations.stats();
+    line(sb, "nat_translations", ts.entries());
+    line(sb, "nat_translations_recorded", ts.recorded());
+    line(sb, "nat_translations_evicted", ts.evicted());
+    line(sb, "nat_loss_events", ts.lossEvents());
+    line(sb, "nat_resyncs", ts.resyncs());
+    if (conntrack != null) {
+      ConntrackWatcher.Stats cs2 = conntrack.stats();
+      line(sb, "conntrack_events", cs2.events());
+      line(sb, "conntrack_malformed", cs2.malformed());
+    }
+    if (pairing != null) {
+      CapturePairing.Stats ps;
+      synchronized (pairing) {
+        ps = pairing.stats();
+      }
+      line(sb, "pairing_paired", ps.paired());
+      line(sb, "pairing_ambiguous", ps.ambiguous());
+      line(sb, "pairing_expired", ps.expired());
+    }
     if (audit != null) {
       m.put("audit_lines", audit.written());
       m.put("audit_suppressed", audit.suppressed());
@@ -337,6 +405,9 @@ final class Agent implements AutoCloseable {
   public void close() {
     for (CaptureLoop loop : loops) {
       loop.stop();
+    }
+    if (conntrack != null) {
+      conntrack.close();
     }
     if (server != null) {
       server.close();

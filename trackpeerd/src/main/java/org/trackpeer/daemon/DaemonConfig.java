@@ -59,6 +59,8 @@ public record DaemonConfig(
     SyslogSink.Facility auditFacility,
     SyslogSink.Level auditLevel,
     int auditRate,
+    String conntrack,
+    List<String> outsideInterfaces,
     InetSocketAddress prometheusListen) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
@@ -78,7 +80,8 @@ public record DaemonConfig(
           "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
           "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
           "rate-refusals", "auth-key-file",
-          "audit", "audit-facility", "audit-level", "audit-rate", "prometheus-listen");
+          "audit", "audit-facility", "audit-level", "audit-rate",
+          "conntrack", "outside-interface", "prometheus-listen");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -147,7 +150,8 @@ public record DaemonConfig(
     }
 
     private static boolean isList(String key) {
-      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs")
+      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs",
+              "outside-interface")
           .contains(key);
     }
 
@@ -229,9 +233,11 @@ public record DaemonConfig(
     /** Validates every value and returns the settings. */
     public DaemonConfig validate() throws ConfigException {
       List<String> interfaces = list("interface");
-      for (String i : interfaces) {
-        if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
-          throw bad("interface", "interface names of at most 15 characters");
+      for (String key : List.of("interface", "outside-interface")) {
+        for (String i : list(key)) {
+          if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
+            throw bad(key, "interface names of at most 15 characters");
+          }
         }
       }
       String rf = values.get("read-file");
@@ -292,7 +298,7 @@ public record DaemonConfig(
           (int) number("snaplen", 128, 64, 262144, "bytes"),
           (int) number("buffer-size", 16 << 20, 1 << 16, 1 << 30, "bytes"),
           filter == null || filter.isBlank() ? null : filter,
-          (int) number("maclog", 0, 0, 2, "0, 1 or 2"),
+          (int) number("maclog", 0, 0, 2, "a level"),
           (int) number("maclog-poll", 5, 1, 3600, "seconds"),
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
@@ -308,6 +314,8 @@ public record DaemonConfig(
           facility(),
           level(),
           (int) number("audit-rate", 20, 1, 10000, "lines per second"),
+          conntrackMode(),
+          List.copyOf(list("outside-interface")),
           prometheusListen());
     }
 
@@ -325,6 +333,14 @@ public record DaemonConfig(
       } catch (IllegalArgumentException ex) {
         throw bad("prometheus-listen", "ADDRESS:PORT such as 127.0.0.1:9277, or off");
       }
+    }
+
+    private String conntrackMode() throws ConfigException {
+      String v = string("conntrack", "auto").strip().toLowerCase(Locale.ROOT);
+      if (!List.of("auto", "on", "off").contains(v)) {
+        throw bad("conntrack", "auto, on or off");
+      }
+      return v;
     }
 
     private SyslogSink.Facility facility() throws ConfigException {

@@ -21,8 +21,11 @@ public final class CaptureLoop implements Runnable {
 
   /** Receives decoded frames and capture events; called only from the loop's thread. */
   public interface FrameConsumer {
-    /** A frame was decoded with outcome {@link DecodeOutcome#FLOW}. */
-    void accept(DecodedFrame frame, int interfaceIndex);
+    /**
+     * A frame was decoded with outcome {@link DecodeOutcome#FLOW}; {@code bytes} holds it from
+     * offset 0 until the next frame is read.
+     */
+    void accept(DecodedFrame frame, byte[] bytes, int interfaceIndex);
 
     /** A frame of a capture file was read; its timestamp drives the replay clock. */
     void replayed(long timestampNanos);
@@ -205,7 +208,7 @@ public final class CaptureLoop implements Runnable {
           consumer.replayed(h.timestampNanos());
         }
         if (outcome == DecodeOutcome.FLOW) {
-          consumer.accept(frame, interfaceIndex);
+          consumer.accept(frame, buf, interfaceIndex);
         }
       } else if (rc == PcapHandle.EOF) {
         break;

@@ -246,7 +246,8 @@ public final class QueryServer implements Runnable, AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       internalErrors.incrementAndGet();
-      logger.warn("answer query from {}: {}", from, e.toString());
+      logger.warn("answering a query failed: {}", e.toString());
+      logger.debug("failed query came from {}", from);
     }
   }
 
