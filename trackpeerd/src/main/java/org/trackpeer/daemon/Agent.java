@@ -307,7 +307,8 @@ final class Agent implements AutoCloseable {
     return name.startsWith("decode_") || name.startsWith("queries_")
         || name.startsWith("query_") || name.startsWith("cache_rejected_")
         || name.startsWith("neighbour_") || name.startsWith("syslog_")
-        || name.startsWith("audit_");
+        || name.startsWith("audit_") || name.startsWith("nat_")
+        || name.startsWith("conntrack_") || name.startsWith("pairing_");
   }
 
   /** Returns every counter by name, in report order; the numbers behind {@link #stats()}. */
@@ -351,24 +352,24 @@ final class Agent implements AutoCloseable {
       }
     }
     TranslationLog.Stats ts = translations.stats();
-    line(sb, "nat_translations", ts.entries());
-    line(sb, "nat_translations_recorded", ts.recorded());
-    line(sb, "nat_translations_evicted", ts.evicted());
-    line(sb, "nat_loss_events", ts.lossEvents());
-    line(sb, "nat_resyncs", ts.resyncs());
+    m.put("nat_translations", (long) ts.entries());
+    m.put("nat_translations_recorded", (long) ts.recorded());
+    m.put("nat_translations_evicted", (long) ts.evicted());
+    m.put("nat_loss_events", (long) ts.lossEvents());
+    m.put("nat_resyncs", (long) ts.resyncs());
     if (conntrack != null) {
       ConntrackWatcher.Stats cs2 = conntrack.stats();
-      line(sb, "conntrack_events", cs2.events());
-      line(sb, "conntrack_malformed", cs2.malformed());
+      m.put("conntrack_events", (long) cs2.events());
+      m.put("conntrack_malformed", (long) cs2.malformed());
     }
     if (pairing != null) {
       CapturePairing.Stats ps;
       synchronized (pairing) {
         ps = pairing.stats();
       }
-      line(sb, "pairing_paired", ps.paired());
-      line(sb, "pairing_ambiguous", ps.ambiguous());
-      line(sb, "pairing_expired", ps.expired());
+      m.put("pairing_paired", (long) ps.paired());
+      m.put("pairing_ambiguous", (long) ps.ambiguous());
+      m.put("pairing_expired", (long) ps.expired());
     }
     if (audit != null) {
       m.put("audit_lines", audit.written());

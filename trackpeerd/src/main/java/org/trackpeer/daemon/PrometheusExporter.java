@@ -25,7 +25,7 @@ final class PrometheusExporter implements AutoCloseable {
   static final Set<String> GAUGES = Set.of(
       "ready", "cache_entries_v4", "cache_entries_v6", "cache_buckets", "cache_bytes",
       "memory_heap_used_bytes", "memory_heap_max_bytes", "neighbour_known_hosts",
-      "syslog_connected");
+      "syslog_connected", "nat_translations");
 
   private final HTTPServer server;
 
