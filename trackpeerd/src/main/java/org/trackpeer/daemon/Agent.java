@@ -44,6 +44,7 @@ import org.trackpeer.proto.ResultCode;
 final class Agent implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(Agent.class);
   private static final long NANOS = 1_000_000_000L;
+  private static final long STOP_BUDGET_NANOS = 1_000_000_000L;
 
   private final DaemonConfig config;
   private final AgentClock clock;
@@ -414,11 +415,23 @@ final class Agent implements AutoCloseable {
       server.close();
     }
     housekeeping.shutdownNow();
+    // one budget for all threads, so shutdown stays well inside the 2 s a service manager allows
+    long deadline = System.nanoTime() + STOP_BUDGET_NANOS;
     for (Thread t : threads) {
+      long leftMillis = (deadline - System.nanoTime()) / 1_000_000L;
+      if (leftMillis <= 0) {
+        break;
+      }
       try {
-        t.join(1000);
+        t.join(leftMillis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (Thread t : threads) {
+      if (t.isAlive()) {
+        logger.warn("stop: thread {} still running; exiting without it", t.getName());
       }
     }
     for (AutoCloseable c : extras) {
