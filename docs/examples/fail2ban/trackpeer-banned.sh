@@ -10,7 +10,8 @@
 # Environment: TRACKPEER_AUTHLOG (default /var/log/auth.log), TRACKPEER (the client,
 # default /usr/bin/trackpeer), TRACKPEER_SERVER (this server's address as the client saw it;
 # default the source address of the route back to IP), TRACKPEER_AGENT (default: the client's
-# own choice: /etc/trackpeer.conf, else IP port 7709).
+# own choice: /etc/trackpeer.conf, else IP port 7709), TRACKPEER_SYSLOG_SOCKET (the socket
+# logger writes to; default logger's own, /dev/log).
 set -u
 ip=${1:?usage: trackpeer-banned.sh IP SERVICE_PORT [SERVER_ADDRESS]}
 service_port=${2:?usage: trackpeer-banned.sh IP SERVICE_PORT [SERVER_ADDRESS]}
@@ -47,6 +48,11 @@ else
 fi
 macs=$(printf '%s\n' "$macs" | head -n 1)
 msg="banned=$ip $how mac=${macs:--} status=$status"
-logger -t trackpeer-fail2ban -p auth.notice -- "$msg" 2>/dev/null || true
+if [ -n "${TRACKPEER_SYSLOG_SOCKET:-}" ]; then
+  set -- -u "$TRACKPEER_SYSLOG_SOCKET"
+else
+  set --
+fi
+logger "$@" -t trackpeer-fail2ban -p auth.notice -- "$msg" 2>/dev/null || true
 echo "$msg"
 exit 0
