@@ -1,5 +1,7 @@
 package org.trackpeer.daemon;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +11,7 @@ import org.pcap4j.core.RawPacketListener;
 import org.trackpeer.daemon.cache.CacheConfig;
 import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
+import org.trackpeer.daemon.capture.ReadBench;
 
 /**
  * Compares the agent's file ingest (libpcap read, decode, cache insert and expiry on one
@@ -16,7 +19,8 @@ import org.trackpeer.daemon.capture.CaptureLoop;
  *
  * <p>Runs are interleaved (pcap4j, ours, pcap4j, ours, ...) after one warm-up of each, so both
  * see the same page cache, JIT state and machine load. Prints one line per run and a summary
- * line {@code ingest FILE pcap4j=MEDIAN ours=MEDIAN ratio=R} with rates in frames per second.
+ * lines {@code ingest FILE ... ratio=R}: rates in frames per wall-clock second, and in frames
+ * per second of the thread's own CPU time, which a busy shared machine disturbs less.
  *
  * <p>Usage: {@code IngestBench FILE [RUNS]}
  */
@@ -27,20 +31,50 @@ public final class IngestBench {
   public static void main(String[] args) throws Exception {
     Path file = Path.of(args[0]);
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    String only = args.length > 2 ? args[2] : "";
+    if (!only.isEmpty()) {
+      for (int i = 0; i < runs; i++) {
+        double r =
+            switch (only) {
+              case "ours" -> ours(file);
+              case "pcap4j" -> pcap4jLoop(file);
+              default -> ReadBench.rate(file);
+            };
+        System.out.printf("run %d %s=%.0f%n", i, only, r);
+      }
+      return;
+    }
     pcap4jLoop(file);
     ours(file);
+    ReadBench.rate(file);
     double[] base = new double[runs];
     double[] mine = new double[runs];
+    double[] read = new double[runs];
     double[] ratio = new double[runs];
+    double[] baseCpu = new double[runs];
+    double[] mineCpu = new double[runs];
+    double[] ratioCpu = new double[runs];
     for (int i = 0; i < runs; i++) {
       base[i] = pcap4jLoop(file);
+      baseCpu[i] = lastCpuRate;
       mine[i] = ours(file);
+      mineCpu[i] = lastCpuRate;
+      read[i] = ReadBench.rate(file);
       ratio[i] = mine[i] / base[i];
-      System.out.printf("run %d pcap4j=%.0f ours=%.0f ratio=%.2f%n", i, base[i], mine[i], ratio[i]);
+      ratioCpu[i] = mineCpu[i] / baseCpu[i];
+      System.out.printf(
+          "run %d wall: pcap4j=%.0f ours=%.0f read-only=%.0f ratio=%.2f;"
+              + " per cpu second: pcap4j=%.0f ours=%.0f ratio=%.2f%n",
+          i, base[i], mine[i], read[i], ratio[i], baseCpu[i], mineCpu[i], ratioCpu[i]);
     }
     System.out.printf(
-        "ingest %s pcap4j=%s ours=%s ratio=%s%n",
-        file.getFileName(), summary(base, "%.0f"), summary(mine, "%.0f"), summary(ratio, "%.2f"));
+        "ingest %s wall: pcap4j=%s ours=%s read-only=%s ratio=%s%n",
+        file.getFileName(), summary(base, "%.0f"), summary(mine, "%.0f"),
+        summary(read, "%.0f"), summary(ratio, "%.2f"));
+    System.out.printf(
+        "ingest %s per cpu second: pcap4j=%s ours=%s ratio=%s%n",
+        file.getFileName(), summary(baseCpu, "%.0f"), summary(mineCpu, "%.0f"),
+        summary(ratioCpu, "%.2f"));
   }
 
   /** Returns "median (min-max)" of {@code v}. */
@@ -51,9 +85,15 @@ public final class IngestBench {
     return String.format(fmt + " (" + fmt + "-" + fmt + ")", median, s[0], s[s.length - 1]);
   }
 
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** Rate of the last measurement over the thread's CPU time (user and system). */
+  private static double lastCpuRate;
+
   private static double pcap4jLoop(Path file) throws Exception {
     long[] count = new long[1];
     RawPacketListener listener = packet -> count[0]++;
+    long c0 = THREADS.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     PcapHandle h =
         Pcaps.openOffline(file.toString(), PcapHandle.TimestampPrecision.NANO);
@@ -63,20 +103,22 @@ public final class IngestBench {
       h.close();
     }
     long t1 = System.nanoTime();
+    lastCpuRate = count[0] * 1e9 / (THREADS.getCurrentThreadCpuTime() - c0);
     return count[0] * 1e9 / (t1 - t0);
   }
 
   private static double ours(Path file) {
     AgentClock clock = AgentClock.replay();
     FlowCache cache = new FlowCache(CacheConfig.defaults(), clock);
-    int idx = cache.registerInterface(file.getFileName().toString().replaceAll("\\W", "")
-        .substring(0, Math.min(15, file.getFileName().toString().replaceAll("\\W", "").length())));
+    int idx = cache.registerInterface("bench0");
     Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock);
     CaptureLoop loop =
         CaptureLoop.file(file, idx, new CaptureLoop.Settings(262144, 1 << 24, 20, null), ingest);
+    long c0 = THREADS.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     loop.run();
     long t1 = System.nanoTime();
+    lastCpuRate = loop.framesSeen() * 1e9 / (THREADS.getCurrentThreadCpuTime() - c0);
     if (!loop.finished() || loop.framesSeen() == 0) {
       throw new IllegalStateException("capture loop read nothing from " + file);
     }
