@@ -15,7 +15,8 @@ import org.trackpeer.daemon.capture.DecodedFrame;
  *
  * <p>Usage: {@code CacheBench perflow 4|6 CAP} (inserts 2 x CAP distinct flows, so the cache
  * has evicted and reuses pooled arrays), {@code CacheBench capacity N} (run with -Xmx2g),
- * {@code CacheBench flood CAP ROUNDS}, {@code CacheBench pause CAP RETENTION_SECONDS FLOWS}.
+ * {@code CacheBench flood CAP ROUNDS}, {@code CacheBench pause CAP RETENTION_SECONDS FLOWS}
+ * (calls during which a garbage collection ran are reported apart).
  * Time is driven by a counter: one microsecond of monotonic and frame time per flow.
  */
 public final class CacheBench {
@@ -128,24 +129,50 @@ public final class CacheBench {
     long[] nanos = new long[(int) flows];
     long worst = 0;
     long worstAt = -1;
+    long worstGc = 0;
+    long gcCalls = 0;
     for (long i = 0; i < flows; i++) {
+      long gc0 = gcCount();
       long t0 = System.nanoTime();
       b.insert(i, false);
       long d = System.nanoTime() - t0;
       nanos[(int) i] = d;
-      if (d > worst && i > cap) {
+      if (gcCount() != gc0) {
+        // a collection ran during this call: counted apart, it is not the cache's own pause
+        gcCalls++;
+        worstGc = Math.max(worstGc, d);
+      } else if (d > worst && i > cap) {
         worst = d;
         worstAt = i;
       }
     }
     CacheStats s = b.cache.stats();
+    StringBuilder top = new StringBuilder();
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    for (int i = 0, shown = 0; i < nanos.length && shown < 8; i++) {
+      if (nanos[i] >= sorted[sorted.length - 8]) {
+        top.append(' ').append(i).append('=').append(nanos[i] / 1000).append("us");
+        shown++;
+      }
+    }
+    System.out.println("slowest calls (index=time):" + top);
     long[] tail = Arrays.copyOfRange(nanos, (int) Math.min(cap, flows / 2), nanos.length);
     Arrays.sort(tail);
     System.out.printf(
         "pause cap=%d expired=%d evicted=%d record-nanos p50=%d p99.9=%d p99.99=%d max=%d"
-            + " (call %d)%n",
+            + " (call %d) calls-with-gc=%d worst-with-gc=%d%n",
         cap, s.expired(), s.evictions(), tail[tail.length / 2],
-        tail[(int) (tail.length * 0.999)], tail[(int) (tail.length * 0.9999)], worst, worstAt);
+        tail[(int) (tail.length * 0.999)], tail[(int) (tail.length * 0.9999)], worst, worstAt,
+        gcCalls, worstGc);
+  }
+
+  private static long gcCount() {
+    long n = 0;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += gc.getCollectionCount();
+    }
+    return n;
   }
 
   private static CacheConfig cacheConfig(long cap, long retentionSeconds) {
