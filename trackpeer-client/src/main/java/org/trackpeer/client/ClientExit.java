@@ -18,6 +18,8 @@ public final class ClientExit {
   public static final int BAD_REPLY = 3;
   /** Added to the result code's wire number for every answer other than found. */
   public static final int RESULT_BASE = 10;
+  /** {@code --check}: the agent found one computer, but its MAC is not on the allow list. */
+  public static final int NOT_LISTED = 30;
   /** The command line is wrong (sysexits EX_USAGE). */
   public static final int USAGE = 64;
 

@@ -1,14 +1,17 @@
 package org.trackpeer.client;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.Protocol;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
@@ -39,6 +42,8 @@ import picocli.CommandLine.TypeConversionException;
     customSynopsis = {
       "trackpeer -s ADDR:PORT -dst ADDR:PORT [-time SECONDS] [-udp]",
       "                 [-a HOST[:PORT]] [options]",
+      "       trackpeer --check --allow-list FILE (--from-env | -s ADDR:PORT)",
+      "                 [-dst ADDR:PORT] [options]",
       "       trackpeer --stats -a HOST[:PORT] [options]"
     },
     descriptionHeading = "%n",
@@ -46,7 +51,14 @@ import picocli.CommandLine.TypeConversionException;
       "The source is the flow's source as the server saw it (with NAT: the router's public "
           + "address and port); the agent defaults to that address, port 7709. On an answer "
           + "the first output line holds the matching MACs separated by spaces (empty when "
-          + "none match), so mac=$(trackpeer ...) works; the result goes to standard error."
+          + "none match), so mac=$(trackpeer ...) works; the result goes to standard error.",
+      "",
+      "With --check the command decides: it exits 0 only when the agent found exactly one "
+          + "computer and its MAC is on the allow list; every other outcome (not listed, not "
+          + "found, ambiguous, incomplete, refused, no answer) exits non-zero and denies. "
+          + "--from-env takes the connection's addresses from SOCAT_PEERADDR/SOCAT_PEERPORT "
+          + "(socat), TCPREMOTEIP/TCPREMOTEPORT (tcpserver), REMOTE_ADDR/REMOTE_PORT (systemd "
+          + "Accept=yes; give -dst, systemd does not tell the local side) or SSH_CONNECTION."
     },
     optionListHeading = "%nOptions:%n",
     exitCodeListHeading = "%nExit status:%n",
@@ -65,6 +77,7 @@ import picocli.CommandLine.TypeConversionException;
       "18:incomplete: nothing matched, but the agent's record has gaps",
       "19:unsupported_version: the agent speaks another protocol version",
       "20:rate_limited: asked too often",
+      "30:not_listed: --check: found one computer, but its MAC is not on the allow list",
       "64:usage error"
     })
 public final class Trackpeer implements Callable<Integer> {
@@ -149,17 +162,56 @@ public final class Trackpeer implements Callable<Integer> {
           + "interface, first and last seen.")
   private boolean verbose;
 
+  @Option(
+      names = "--key-file",
+      paramLabel = "FILE",
+      description = "Authenticate with the shared secret in FILE: lines 'KEYID SECRET_HEX' "
+          + "(the first key is used) or one hex secret (key id 0).")
+  private Path keyFile;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      description = "Send the request from this local address.")
+  private String bindAddress;
+
   @Option(names = "--json", description = "Print the whole answer as one JSON object.")
   private boolean json;
 
   @Option(names = "--stats", description = "Ask the agent for its counters and print them.")
   private boolean stats;
 
+  @Option(
+      names = "--check",
+      description = "Decide: exit 0 only when the agent found one computer whose MAC is on "
+          + "the --allow-list; any other outcome exits non-zero.")
+  private boolean check;
+
+  @Option(
+      names = "--allow-list",
+      paramLabel = "FILE",
+      description = "MACs admitted by --check, one a line; OUI prefixes such as 00:1b:63:*; "
+          + "# starts a comment.")
+  private java.nio.file.Path allowListFile;
+
+  @Option(
+      names = "--from-env",
+      description = "Take the flow's source (and destination, when the launcher sets it) from "
+          + "the variables set by socat, tcpserver, systemd (Accept=yes) or sshd.")
+  private boolean fromEnv;
+
   private final Clock clock;
+  private final java.util.Map<String, String> env;
 
   /** Creates the command reading the current time from {@code clock}. */
   Trackpeer(Clock clock) {
+    this(clock, System.getenv());
+  }
+
+  /** Creates the command with an explicit environment for {@code --from-env}. */
+  Trackpeer(Clock clock, java.util.Map<String, String> env) {
     this.clock = clock;
+    this.env = env;
   }
 
   /** Runs the command and exits with its status. */
@@ -179,14 +231,99 @@ public final class Trackpeer implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    MacAllowList allowList = checkSettings();
+    if (fromEnv) {
+      readEnvironment();
+    }
     InetSocketAddress agentAddress = agentAddress();
     TrackpeerClient client = new TrackpeerClient(agentAddress,
         Duration.ofMillis(timeoutMillis), retries);
+    if (keyFile != null) {
+      try {
+        client.authenticateWith(Auth.readKeyFile(keyFile).values().iterator().next());
+      } catch (IOException e) {
+        throw usage("invalid value for option --key-file: " + e.getMessage());
+      }
+    }
+    if (bindAddress != null) {
+      try {
+        client.bindTo(Endpoint.parseAddress(bindAddress));
+      } catch (IllegalArgumentException e) {
+        throw usage("invalid value for option --bind: '" + bindAddress
+            + "'; expected a numeric IPv4 or IPv6 address");
+      }
+    }
     if (stats) {
       return askStats(client);
     }
     QueryRequest request = request();
+    if (allowList != null) {
+      return askCheck(client, request, allowList);
+    }
     return askQuery(client, request);
+  }
+
+  /** Validates the --check options and loads the allow list; null without --check. */
+  private MacAllowList checkSettings() {
+    if (!check) {
+      if (allowListFile != null) {
+        throw usage("--allow-list needs --check");
+      }
+      return null;
+    }
+    if (allowListFile == null) {
+      throw usage("--check needs --allow-list FILE (the MACs to admit)");
+    }
+    if (stats || json) {
+      throw usage("--check cannot be combined with " + (stats ? "--stats" : "--json"));
+    }
+    if (timeSeconds != null && timeSeconds == 0) {
+      throw usage("--check cannot be combined with -time 0 (a wildcard names no one peer)");
+    }
+    try {
+      return MacAllowList.load(allowListFile);
+    } catch (IllegalArgumentException e) {
+      throw usage("allow list " + e.getMessage());
+    } catch (java.io.IOException e) {
+      throw usage("cannot read allow list " + allowListFile + ": " + e);
+    }
+  }
+
+  private void readEnvironment() {
+    if (source != null) {
+      throw usage("--from-env and -s/--source both give the flow's source; give one of them");
+    }
+    ConnectionEnv.Addresses found;
+    try {
+      found = ConnectionEnv.read(env);
+    } catch (IllegalArgumentException e) {
+      throw usage("--from-env: " + e.getMessage());
+    }
+    source = found.source();
+    if (destination == null) {
+      if (found.destination() == null) {
+        throw usage("--from-env: " + found.launcher() + " does not tell the local address; "
+            + "give -dst ADDR:PORT");
+      }
+      destination = found.destination();
+    }
+  }
+
+  private Integer askCheck(TrackpeerClient client, QueryRequest request, MacAllowList list) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Decision d = client.check(request, list);
+    StringBuilder macs = new StringBuilder();
+    for (org.trackpeer.net.MacAddress m : d.macs()) {
+      macs.append(macs.length() == 0 ? "" : " ").append(m);
+    }
+    out.println(macs);
+    err.println("trackpeer: " + (d.allowed() ? "allow" : "deny") + " "
+        + ReplyFormat.endpoint(request.source()) + " -> "
+        + ReplyFormat.endpoint(request.destination()) + ": " + d.reason());
+    out.flush();
+    err.flush();
+    return d.exitStatus();
   }
 
   private QueryRequest request() {

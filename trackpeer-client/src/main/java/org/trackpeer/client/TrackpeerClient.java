@@ -3,14 +3,18 @@ package org.trackpeer.client;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.trackpeer.proto.Auth;
+import org.trackpeer.net.MacAddress;
 import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.Protocol;
 import org.trackpeer.proto.ProtocolException;
@@ -46,6 +50,8 @@ public final class TrackpeerClient {
   private final int retries;
   private SecureRandom random;
   private int ignoredDatagrams;
+  private Auth.Key key;
+  private InetAddress bindAddress;
 
   /**
    * Creates a client for the agent at {@code agent}.
@@ -66,6 +72,21 @@ public final class TrackpeerClient {
     }
     this.timeoutNanos = timeout.toNanos();
     this.retries = retries;
+  }
+
+  /**
+   * Authenticates every request with {@code key} and accepts only replies whose MAC verifies
+   * with it; null turns authentication off.
+   */
+  public TrackpeerClient authenticateWith(Auth.Key key) {
+    this.key = key;
+    return this;
+  }
+
+  /** Sends from {@code address} (null: the system's choice). */
+  public TrackpeerClient bindTo(InetAddress address) {
+    this.bindAddress = address;
+    return this;
   }
 
   /** Returns the agent's address. */
@@ -116,11 +137,65 @@ public final class TrackpeerClient {
     return new QueryReply(first.requestId(), result, first.evidence(), total, more, records);
   }
 
+  /**
+   * Asks the agent about one flow and decides whether its computer is on {@code allowList}.
+   *
+   * <p>Never throws for a failed exchange: no answer and a bad reply become denying decisions.
+   * Only a found answer naming a listed MAC allows.
+   */
+  public Decision check(QueryRequest request, MacAllowList allowList) {
+    Objects.requireNonNull(allowList, "allowList");
+    try {
+      return decide(query(request), allowList);
+    } catch (NoAnswerException e) {
+      return new Decision(Decision.Outcome.NO_ANSWER, null, List.of(), e.getMessage());
+    } catch (BadReplyException e) {
+      return new Decision(Decision.Outcome.BAD_REPLY, null, List.of(), e.getMessage());
+    }
+  }
+
+  /** Decides on an agent's answer: allowed only when found and the one MAC is listed. */
+  public static Decision decide(QueryReply reply, MacAllowList allowList) {
+    List<MacAddress> macs = new ArrayList<>();
+    for (PeerRecord r : reply.records()) {
+      if (r.mac() != null && !macs.contains(r.mac())) {
+        macs.add(r.mac());
+      }
+    }
+    String named = macs.isEmpty() ? "" : " " + joinMacs(macs);
+    if (reply.result() != ResultCode.FOUND) {
+      return new Decision(Decision.Outcome.NOT_FOUND_OR_UNSURE, reply.result(), macs,
+          reply.result().label() + named);
+    }
+    if (macs.size() != 1) {
+      // A found answer must name exactly one MAC; anything else is doubt, and doubt denies.
+      String why = macs.isEmpty() ? "found, but the agent saw no MAC" : "found" + named
+          + ", but more than one MAC";
+      return new Decision(Decision.Outcome.NOT_LISTED, reply.result(), macs, why);
+    }
+    if (allowList.contains(macs.get(0))) {
+      return new Decision(Decision.Outcome.ALLOWED, reply.result(), macs,
+          "found" + named + ", listed");
+    }
+    return new Decision(Decision.Outcome.NOT_LISTED, reply.result(), macs,
+        "found" + named + ", not listed");
+  }
+
+  private static String joinMacs(List<MacAddress> macs) {
+    StringBuilder b = new StringBuilder();
+    for (MacAddress m : macs) {
+      b.append(b.length() == 0 ? "" : " ").append(m);
+    }
+    return b.toString();
+  }
+
   /** Asks the agent for its counters. */
   public StatsReply stats() throws NoAnswerException, BadReplyException {
     long id = nextId();
-    byte[] request = QueryCodec.encodeStatsRequest(id, Protocol.MAX_DATAGRAM_BYTES);
-    byte[] reply = exchange(request, id, Protocol.OP_STATS);
+    byte[] nonce = new byte[Auth.NONCE_SIZE];
+    byte[] request = seal(QueryCodec.encodeStatsRequest(id, 0), Protocol.MAX_DATAGRAM_BYTES,
+        nonce);
+    byte[] reply = open(exchange(request, id, Protocol.OP_STATS), nonce);
     try {
       return QueryCodec.decodeStatsReply(reply, 0, reply.length);
     } catch (ProtocolException e) {
@@ -133,11 +208,36 @@ public final class TrackpeerClient {
     long id = nextId();
     QueryRequest r = new QueryRequest(id, request.protocol(), request.source(),
         request.destination(), request.timeSeconds(), request.toleranceSeconds(), page);
-    byte[] reply = exchange(QueryCodec.encodeRequest(r, pad), id, Protocol.OP_QUERY);
+    byte[] nonce = new byte[Auth.NONCE_SIZE];
+    byte[] datagram = seal(QueryCodec.encodeRequest(r, 0), pad, nonce);
+    byte[] reply = open(exchange(datagram, id, Protocol.OP_QUERY), nonce);
     try {
       return QueryCodec.decodeReply(reply, 0, reply.length);
     } catch (ProtocolException e) {
       throw new BadReplyException(badReplyMessage(e), e);
+    }
+  }
+
+  /** Pads an unpadded request, adding the authentication trailer when a key is set. */
+  private byte[] seal(byte[] unpadded, int pad, byte[] nonce) {
+    if (key == null) {
+      return Arrays.copyOf(unpadded, Math.max(unpadded.length, pad));
+    }
+    random().nextBytes(nonce);
+    long nowSeconds = Math.floorDiv(System.currentTimeMillis(), 1000L);
+    return Auth.sealRequest(unpadded, key, nowSeconds, nonce, pad);
+  }
+
+  /** Checks and strips an authenticated reply's MAC. */
+  private byte[] open(byte[] reply, byte[] nonce) throws BadReplyException {
+    if (key == null) {
+      return reply;
+    }
+    try {
+      return Arrays.copyOf(reply, Auth.openReply(reply, reply.length, key, nonce));
+    } catch (Auth.AuthException e) {
+      throw new BadReplyException("bad reply from " + format(agent) + ": not_authenticated ("
+          + e.getMessage() + ")", null);
     }
   }
 
@@ -153,7 +253,8 @@ public final class TrackpeerClient {
   /** Sends {@code request} until a reply to it arrives; returns the reply's bytes. */
   private byte[] exchange(byte[] request, long id, int opcode) throws NoAnswerException {
     byte[] buf = new byte[Protocol.MAX_DATAGRAM_BYTES + 1];
-    try (DatagramSocket socket = new DatagramSocket()) {
+    try (DatagramSocket socket = bindAddress == null
+        ? new DatagramSocket() : new DatagramSocket(new InetSocketAddress(bindAddress, 0))) {
       DatagramPacket out = new DatagramPacket(request, request.length, agent);
       for (int attempt = 0; attempt <= retries; attempt++) {
         socket.send(out);
@@ -216,13 +317,17 @@ public final class TrackpeerClient {
     return magic == WireFormat.MAGIC && replyId == id && op == (opcode | Protocol.OP_REPLY_BIT);
   }
 
-  private long nextId() {
+  private SecureRandom random() {
     if (random == null) {
       random = new SecureRandom();
     }
+    return random;
+  }
+
+  private long nextId() {
     long id;
     do {
-      id = random.nextLong();
+      id = random().nextLong();
     } while (id == 0);
     return id;
   }

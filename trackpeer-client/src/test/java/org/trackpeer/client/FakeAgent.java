@@ -9,6 +9,7 @@ import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.DecodedRequest;
 import org.trackpeer.proto.Protocol;
 import org.trackpeer.proto.ProtocolException;
@@ -33,8 +34,16 @@ final class FakeAgent implements AutoCloseable {
   private final Script script;
   private final Thread thread;
   private final List<DecodedRequest> requests = new ArrayList<>();
+  private final List<byte[]> rawRequests = new ArrayList<>();
+  private final Auth.Key sealWith;
 
   FakeAgent(Script script) throws SocketException {
+    this(script, null);
+  }
+
+  /** An agent that appends a reply MAC made with {@code sealWith} to every answer. */
+  FakeAgent(Script script, Auth.Key sealWith) throws SocketException {
+    this.sealWith = sealWith;
     InetAddress loopback = InetAddress.getLoopbackAddress();
     this.socket = new DatagramSocket(new InetSocketAddress(loopback, 0));
     this.foreign = new DatagramSocket(new InetSocketAddress(loopback, 0));
@@ -62,6 +71,10 @@ final class FakeAgent implements AutoCloseable {
     return "127.0.0.1:" + port();
   }
 
+  synchronized List<byte[]> rawRequests() {
+    return new ArrayList<>(rawRequests);
+  }
+
   synchronized List<DecodedRequest> requests() {
     return new ArrayList<>(requests);
   }
@@ -82,11 +95,19 @@ final class FakeAgent implements AutoCloseable {
         int n;
         synchronized (this) {
           requests.add(request);
+          rawRequests.add(Arrays.copyOf(buf, in.getLength()));
           n = requests.size() - 1;
         }
         for (Answer a : script.answer(request, n)) {
           DatagramSocket from = a.fromForeignSocket() ? foreign : socket;
-          from.send(new DatagramPacket(a.bytes(), a.bytes().length, in.getSocketAddress()));
+          byte[] bytes = a.bytes();
+          if (sealWith != null) {
+            int at = QueryCodec.requestFieldsSize(request) + Auth.KEY_ID_SIZE + Auth.TIME_SIZE;
+            byte[] nonce = Arrays.copyOfRange(buf, at, at + Auth.NONCE_SIZE);
+            bytes = Arrays.copyOf(bytes, bytes.length + Auth.MAC_SIZE);
+            Auth.sealReply(bytes, a.bytes().length, sealWith, nonce);
+          }
+          from.send(new DatagramPacket(bytes, bytes.length, in.getSocketAddress()));
         }
       }
     } catch (IOException e) {

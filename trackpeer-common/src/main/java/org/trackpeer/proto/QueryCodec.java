@@ -148,6 +148,17 @@ public final class QueryCodec {
     return decodeQuery(buf, off, len, flags, h);
   }
 
+  /**
+   * Returns the size of a decoded request's fields: where its padding, or its authentication
+   * trailer, starts.
+   */
+  public static int requestFieldsSize(DecodedRequest r) {
+    if (r.isStats()) {
+      return STATS_REQUEST_SIZE;
+    }
+    return REQ_FIXED_SIZE + 2 * addressSize(r.query().source().family());
+  }
+
   private static DecodedRequest decodeQuery(byte[] buf, int off, int len, int flags, Header h)
       throws ProtocolException {
     if (len < REQ_FIXED_SIZE) {

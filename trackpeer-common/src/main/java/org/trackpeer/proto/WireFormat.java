@@ -27,7 +27,7 @@ public final class WireFormat {
   // Requests (query and stats).
   public static final int REQ_FLAGS_OFFSET = 12;
   public static final int REQ_FLAGS_SIZE = 1;
-  /** Request flag: an authentication trailer follows the fixed fields (reserved in v1). */
+  /** Request flag: an authentication trailer follows the fixed fields (see {@link Auth}). */
   public static final int REQ_FLAG_AUTH = 0x01;
   /** The smallest stats request: header and flags; zero padding may follow. */
   public static final int STATS_REQUEST_SIZE = 13;

@@ -51,11 +51,9 @@ final class NatScenario {
     connectedAt = System.currentTimeMillis() / 1000;
     tcp(lab + "-a", 49200);
     tcp(lab + "-b", 49300);
-    udp(lab + "-a", 49201);
-    // socat's forking UDP server takes one datagram at a time
-    Thread.sleep(500);
-    udp(lab + "-b", 49301);
-    awaitLines(peers, 4, Duration.ofSeconds(10));
+    awaitLines(peers, 2, Duration.ofSeconds(10));
+    udpUntilSeen(lab + "-a", 49201);
+    udpUntilSeen(lab + "-b", 49301);
     // the capture hands frames over in blocks at most 20 ms old
     Thread.sleep(300);
   }
@@ -68,6 +66,21 @@ final class NatScenario {
   private static void udp(String host, int port) {
     run(in(host, "sh", "-c",
         "echo hello | socat -u - UDP-SENDTO:203.0.113.10:5353,sourceport=" + port));
+  }
+
+  /** Sends a datagram until the server notes it: socat's forking UDP server may miss one. */
+  private void udpUntilSeen(String host, int port) throws Exception {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      udp(host, port);
+      long deadline = System.nanoTime() + 1_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        if (Files.readAllLines(peers).contains("udp 203.0.113.1 " + port)) {
+          return;
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new AssertionError("server never saw udp from port " + port);
   }
 
   private static void awaitLines(Path file, int n, Duration limit) throws Exception {

@@ -2,6 +2,7 @@ package org.trackpeer.daemon;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,16 @@ import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.CaptureLoop;
 import org.trackpeer.daemon.capture.DecodeCounters;
 import org.trackpeer.daemon.capture.DecodeOutcome;
+import org.trackpeer.daemon.nat.CapturePairing;
+import org.trackpeer.daemon.nat.ConntrackWatcher;
+import org.trackpeer.daemon.nat.TranslationLog;
+import org.trackpeer.daemon.query.QueryAudit;
+import org.trackpeer.daemon.query.QueryGuard;
 import org.trackpeer.daemon.query.QueryHandler;
 import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.daemon.syslog.SyslogSink;
+import org.trackpeer.proto.Auth;
+import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.ResultCode;
 
@@ -28,6 +37,7 @@ import org.trackpeer.proto.ResultCode;
 final class Agent implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(Agent.class);
   private static final long NANOS = 1_000_000_000L;
+  private static final long STOP_BUDGET_NANOS = 1_000_000_000L;
 
   private final DaemonConfig config;
   private final AgentClock clock;
@@ -38,7 +48,11 @@ final class Agent implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
+  private final TranslationLog translations;
+  private final CapturePairing pairing;
+  private ConntrackWatcher conntrack;
   private QueryServer server;
+  private QueryAudit audit;
 
   Agent(DaemonConfig config) {
     this.config = config;
@@ -52,7 +66,12 @@ final class Agent implements AutoCloseable {
                 config.maxSharePerMac()),
             clock);
     this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
-    this.ingest = new Ingest(cache, local, clock);
+    this.translations =
+        new TranslationLog(clock::read, config.retentionSeconds() * NANOS,
+            TranslationLog.DEFAULT_MAX_ENTRIES);
+    this.pairing =
+        config.outsideInterfaces().isEmpty() ? null : new CapturePairing(translations);
+    this.ingest = new Ingest(cache, local, clock, pairing);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -62,11 +81,33 @@ final class Agent implements AutoCloseable {
             });
   }
 
+  /**
+   * Starts following the kernel's connection tracking, which tells each NAT translation as it
+   * is made. With {@code conntrack = auto} a failure (no CAP_NET_ADMIN, no conntrack) only
+   * means answers rest on port matching; with {@code on} it stops the start.
+   */
+  void startConntrack() throws IOException {
+    if (config.readFile() != null || config.conntrack().equals("off")) {
+      return;
+    }
+    try {
+      conntrack = ConntrackWatcher.open(null, translations);
+      logger.info("following connection tracking for NAT translations");
+    } catch (IOException | RuntimeException e) {
+      if (config.conntrack().equals("on")) {
+        throw new IOException("connection tracking: " + e.getMessage(), e);
+      }
+      logger.warn("connection tracking unavailable ({}); NAT answers rest on port matching",
+          e.getMessage());
+    }
+  }
+
   /** Binds the query port; the first step that can fail on a busy or missing address. */
   void bind() throws IOException {
     QueryHandler handler =
         new QueryHandler(
             cache,
+            translations,
             clock,
             this::isNatAddress,
             this::ready,
@@ -75,7 +116,30 @@ final class Agent implements AutoCloseable {
                 config.toleranceSeconds(),
                 config.wildcard(),
                 config.wildcardMax()));
-    server = new QueryServer(config.listen(), config.port(), handler, this::allowed, this::stats);
+    Map<Long, Auth.Key> keys = Map.of();
+    if (config.authKeyFile() != null) {
+      try {
+        keys = Auth.readKeyFile(config.authKeyFile());
+      } catch (IOException e) {
+        throw new IOException("auth-key-file: " + e.getMessage(), e);
+      }
+    }
+    QueryGuard guard = new QueryGuard(
+        new QueryGuard.Settings(config.ratePerClient(), config.ratePerClientBurst(),
+            config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
+        System::nanoTime,
+        () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    server = new QueryServer(
+        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
+    if (config.audit()) {
+      SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
+      SyslogSink.Facility facility = config.auditFacility();
+      SyslogSink.Level level = config.auditLevel();
+      audit = new QueryAudit(line -> sink.send(facility, level, line), config.auditRate(),
+          System::nanoTime);
+      server.audit(audit);
+      closeOnStop(sink);
+    }
   }
 
   /** Starts capture on every interface, or on the capture file. */
@@ -83,11 +147,16 @@ final class Agent implements AutoCloseable {
     CaptureLoop.Settings s =
         new CaptureLoop.Settings(config.snaplen(), config.bufferBytes(), 20, config.filter());
     if (config.readFile() != null) {
-      int idx = cache.registerInterface(config.readFile().getFileName().toString());
+      int idx = cache.registerInterface(fileLabel(config.readFile()));
       loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));
     } else {
       for (String iface : interfaces) {
         loops.add(CaptureLoop.live(iface, cache.registerInterface(iface), s, ingest));
+      }
+      for (String iface : config.outsideInterfaces()) {
+        int idx = cache.registerInterface(iface);
+        ingest.markOutside(idx);
+        loops.add(CaptureLoop.live(iface, idx, s, ingest));
       }
     }
     for (CaptureLoop loop : loops) {
@@ -96,6 +165,19 @@ final class Agent implements AutoCloseable {
       threads.add(t);
       t.start();
     }
+  }
+
+  /**
+   * Returns the name records from a capture file carry as their interface: the file name, with
+   * characters other than printable ASCII replaced and cut to the length an interface name has.
+   */
+  static String fileLabel(Path file) {
+    Path name = file.getFileName();
+    String s = name == null ? "" : name.toString().replaceAll("[^\\x21-\\x7e]", "_");
+    if (s.isEmpty()) {
+      return "file";
+    }
+    return s.substring(0, Math.min(s.length(), PeerRecord.INTERFACE_NAME_MAX));
   }
 
   /** Starts answering queries and the periodic housekeeping. */
@@ -118,6 +200,10 @@ final class Agent implements AutoCloseable {
         local.refresh();
       }
       cache.expire();
+      translations.expire();
+      if (audit != null) {
+        audit.tick();
+      }
     } catch (RuntimeException e) {
       logger.warn("housekeeping: {}", e.toString());
     }
@@ -189,6 +275,33 @@ final class Agent implements AutoCloseable {
             e.getValue());
       }
       line(sb, "query_refused", server.refused());
+      for (Map.Entry<String, Long> e : server.guardCounters().entrySet()) {
+        line(sb, e.getKey(), e.getValue());
+      }
+    }
+    TranslationLog.Stats ts = translations.stats();
+    line(sb, "nat_translations", ts.entries());
+    line(sb, "nat_translations_recorded", ts.recorded());
+    line(sb, "nat_translations_evicted", ts.evicted());
+    line(sb, "nat_loss_events", ts.lossEvents());
+    line(sb, "nat_resyncs", ts.resyncs());
+    if (conntrack != null) {
+      ConntrackWatcher.Stats cs2 = conntrack.stats();
+      line(sb, "conntrack_events", cs2.events());
+      line(sb, "conntrack_malformed", cs2.malformed());
+    }
+    if (pairing != null) {
+      CapturePairing.Stats ps;
+      synchronized (pairing) {
+        ps = pairing.stats();
+      }
+      line(sb, "pairing_paired", ps.paired());
+      line(sb, "pairing_ambiguous", ps.ambiguous());
+      line(sb, "pairing_expired", ps.expired());
+    }
+    if (audit != null) {
+      line(sb, "audit_lines", audit.written());
+      line(sb, "audit_suppressed", audit.suppressed());
     }
     return sb.toString();
   }
@@ -220,15 +333,30 @@ final class Agent implements AutoCloseable {
     for (CaptureLoop loop : loops) {
       loop.stop();
     }
+    if (conntrack != null) {
+      conntrack.close();
+    }
     if (server != null) {
       server.close();
     }
     housekeeping.shutdownNow();
+    // one budget for all threads, so shutdown stays well inside the 2 s a service manager allows
+    long deadline = System.nanoTime() + STOP_BUDGET_NANOS;
     for (Thread t : threads) {
+      long leftMillis = (deadline - System.nanoTime()) / 1_000_000L;
+      if (leftMillis <= 0) {
+        break;
+      }
       try {
-        t.join(1000);
+        t.join(leftMillis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (Thread t : threads) {
+      if (t.isAlive()) {
+        logger.warn("stop: thread {} still running; exiting without it", t.getName());
       }
     }
     for (AutoCloseable c : extras) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.net.MacAddress;
 
@@ -46,7 +47,19 @@ public record DaemonConfig(
     int maclogExpireSeconds,
     int maclogActiveSeconds,
     Path syslogSocket,
-    Path stateDir) {
+    Path stateDir,
+    double ratePerClient,
+    int ratePerClientBurst,
+    double rateTotal,
+    int rateTotalBurst,
+    double rateRefusals,
+    Path authKeyFile,
+    boolean audit,
+    SyslogSink.Facility auditFacility,
+    SyslogSink.Level auditLevel,
+    int auditRate,
+    String conntrack,
+    List<String> outsideInterfaces) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -62,7 +75,11 @@ public record DaemonConfig(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
-          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir");
+          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
+          "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
+          "rate-refusals", "auth-key-file",
+          "audit", "audit-facility", "audit-level", "audit-rate",
+          "conntrack", "outside-interface");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -131,7 +148,8 @@ public record DaemonConfig(
     }
 
     private static boolean isList(String key) {
-      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs")
+      return List.of("interface", "listen", "allow", "nat-addresses", "ignore-macs",
+              "outside-interface")
           .contains(key);
     }
 
@@ -213,9 +231,11 @@ public record DaemonConfig(
     /** Validates every value and returns the settings. */
     public DaemonConfig validate() throws ConfigException {
       List<String> interfaces = list("interface");
-      for (String i : interfaces) {
-        if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
-          throw bad("interface", "interface names of at most 15 characters");
+      for (String key : List.of("interface", "outside-interface")) {
+        for (String i : list(key)) {
+          if (i.length() > 15 || !i.matches("[A-Za-z0-9_.:@-]+")) {
+            throw bad(key, "interface names of at most 15 characters");
+          }
         }
       }
       String rf = values.get("read-file");
@@ -256,6 +276,7 @@ public record DaemonConfig(
         throw bad("bucket", "at most a quarter of retention (" + retention + " s)");
       }
       String filter = values.get("filter");
+      String keyFile = values.get("auth-key-file");
       return new DaemonConfig(
           source,
           List.copyOf(interfaces),
@@ -275,12 +296,48 @@ public record DaemonConfig(
           (int) number("snaplen", 128, 64, 262144, "bytes"),
           (int) number("buffer-size", 16 << 20, 1 << 16, 1 << 30, "bytes"),
           filter == null || filter.isBlank() ? null : filter,
-          (int) number("maclog", 0, 0, 2, "0, 1 or 2"),
+          (int) number("maclog", 0, 0, 2, "a level"),
           (int) number("maclog-poll", 5, 1, 3600, "seconds"),
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
           Path.of(string("syslog-socket", "/dev/log")),
-          Path.of(string("state-dir", "/var/lib/trackpeerd")));
+          Path.of(string("state-dir", "/var/lib/trackpeerd")),
+          number("rate-per-client", 20, 0, 100_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-per-client-burst", 40, 1, 100_000, "queries"),
+          number("rate-total", 500, 0, 1_000_000, "queries a second (0 = unlimited)"),
+          (int) number("rate-total-burst", 1000, 1, 1_000_000, "queries"),
+          number("rate-refusals", 10, 0, 100_000, "replies a second (0 = unlimited)"),
+          keyFile == null || keyFile.isBlank() ? null : Path.of(keyFile.strip()),
+          bool("audit", true),
+          facility(),
+          level(),
+          (int) number("audit-rate", 20, 1, 10000, "lines per second"),
+          conntrackMode(),
+          List.copyOf(list("outside-interface")));
+    }
+
+    private String conntrackMode() throws ConfigException {
+      String v = string("conntrack", "auto").strip().toLowerCase(Locale.ROOT);
+      if (!List.of("auto", "on", "off").contains(v)) {
+        throw bad("conntrack", "auto, on or off");
+      }
+      return v;
+    }
+
+    private SyslogSink.Facility facility() throws ConfigException {
+      try {
+        return SyslogSink.Facility.parse(string("audit-facility", "local4"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-facility", "a syslog facility such as local4, daemon or auth");
+      }
+    }
+
+    private SyslogSink.Level level() throws ConfigException {
+      try {
+        return SyslogSink.Level.parse(string("audit-level", "notice"));
+      } catch (IllegalArgumentException e) {
+        throw bad("audit-level", "a syslog level such as notice, info or warning");
+      }
     }
   }
 }

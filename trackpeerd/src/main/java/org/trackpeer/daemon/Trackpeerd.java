@@ -28,20 +28,25 @@ import picocli.CommandLine.Option;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = {
-      "Capture the LAN side of a router, remember recent flows, and tell a server which LAN",
-      "computer (MAC address) sent a connection, even across NAT."
-    },
+    description =
+        "Capture the LAN side of a router, remember recent flows, and tell a server which LAN "
+            + "computer (MAC address) sent a connection, even across NAT.",
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:stopped cleanly, or --check-config found no error",
       "1:runtime failure (capture or query port could not be opened)",
       "64:bad command line (EX_USAGE)",
+      "66:capture file missing, unreadable or not a capture (EX_NOINPUT)",
+      "73:state directory cannot be created or written (EX_CANTCREAT)",
       "78:bad configuration (EX_CONFIG)"
     })
 public final class Trackpeerd implements Callable<Integer> {
   /** Exit status for a bad command line. */
   public static final int EX_USAGE = 64;
+  /** Exit status for a capture file that cannot be read. */
+  public static final int EX_NOINPUT = 66;
+  /** Exit status for a state directory that cannot be created or written. */
+  public static final int EX_CANTCREAT = 73;
   /** Exit status for a bad configuration. */
   public static final int EX_CONFIG = 78;
 
@@ -79,6 +84,21 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"--nat-address"}, paramLabel = "ADDR",
       description = "A public address the router translates to, besides its own (repeatable).")
   List<String> natAddresses = new ArrayList<>();
+
+  @Option(names = {"--conntrack"}, paramLabel = "MODE",
+      description = "Follow connection tracking for NAT translations: auto (default; port "
+          + "matching when unavailable), on (required), off.")
+  String conntrack;
+
+  @Option(names = {"--outside-interface"}, paramLabel = "IFACE",
+      description = "On a capture box: a mirror of the router's outside (WAN) side, paired "
+          + "with the inside flows (repeatable).")
+  List<String> outsideInterfaces = new ArrayList<>();
+
+  @Option(names = {"--ignore-mac"}, paramLabel = "MAC",
+      description = "Never report this MAC as a LAN computer, e.g. the router's when capturing "
+          + "beside it (repeatable).")
+  List<String> ignoreMacs = new ArrayList<>();
 
   @Option(names = {"--retention"}, paramLabel = "SECONDS",
       description = "How long flows are kept (default 600).")
@@ -126,6 +146,8 @@ public final class Trackpeerd implements Callable<Integer> {
   boolean checkConfig;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private PrintWriter out = new PrintWriter(System.out, true);
+  private PrintWriter err = new PrintWriter(System.err, true);
 
   /** Runs the daemon and exits with its status. */
   public static void main(String[] args) {
@@ -134,13 +156,23 @@ public final class Trackpeerd implements Callable<Integer> {
 
   /** Parses {@code args} and runs; returns the exit status. */
   public static int run(String... args) {
-    CommandLine cl = new CommandLine(new Trackpeerd());
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Parses {@code args} and runs, printing to {@code out} and {@code err}; returns the status. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    Trackpeerd command = new Trackpeerd();
+    command.out = out;
+    command.err = err;
+    CommandLine cl = new CommandLine(command);
+    cl.setOut(out);
+    cl.setErr(err);
     cl.setPosixClusteredShortOptionsAllowed(false);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          PrintWriter err = ex.getCommandLine().getErr();
-          err.println("trackpeerd: " + ex.getMessage());
-          err.println("Try 'trackpeerd -h' for the options.");
+          PrintWriter perr = ex.getCommandLine().getErr();
+          perr.println("trackpeerd: " + ex.getMessage());
+          perr.println("Try 'trackpeerd -h' for the options.");
           return EX_USAGE;
         });
     return cl.execute(args);
@@ -152,13 +184,18 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       config = configure();
     } catch (ConfigException e) {
-      System.err.println("trackpeerd: " + e.getMessage());
+      err.println("trackpeerd: " + e.getMessage());
       return EX_CONFIG;
     }
     if (checkConfig) {
-      System.out.println("trackpeerd: configuration "
+      out.println("trackpeerd: configuration "
           + (config.source() == null ? "(built-in defaults)" : config.source()) + " is valid");
       return 0;
+    }
+    String stateProblem = config.maclog() == 0 ? null : checkStateDir(config.stateDir());
+    if (stateProblem != null) {
+      err.println("trackpeerd: " + stateProblem);
+      return EX_CANTCREAT;
     }
     setLogLevel();
 
@@ -174,7 +211,7 @@ public final class Trackpeerd implements Callable<Integer> {
     if (config.readFile() == null && ifaces.isEmpty()) {
       String dflt = defaultInterface();
       if (dflt == null) {
-        System.err.println("trackpeerd: no interface given and no default route to take one from;"
+        err.println("trackpeerd: no interface given and no default route to take one from;"
             + " use -i IFACE");
         return EX_CONFIG;
       }
@@ -186,16 +223,27 @@ public final class Trackpeerd implements Callable<Integer> {
       try {
         CaptureLoop.checkFile(config.readFile());
       } catch (CaptureException e) {
-        System.err.println("trackpeerd: " + e.getMessage());
-        return 1;
+        err.println("trackpeerd: read-file: " + e.getMessage());
+        return EX_NOINPUT;
       }
     }
 
+    if (!CoreDumps.disable()) {
+      logger.debug("could not set RLIMIT_CORE to 0");
+    }
     Agent agent = new Agent(config);
     try {
       agent.bind();
     } catch (IOException e) {
-      System.err.println("trackpeerd: " + e.getMessage());
+      err.println("trackpeerd: " + e.getMessage());
+      agent.close();
+      return 1;
+    }
+
+    try {
+      agent.startConntrack();
+    } catch (IOException e) {
+      err.println("trackpeerd: " + e.getMessage());
       agent.close();
       return 1;
     }
@@ -203,7 +251,7 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       Neighbours.start(config, agent);
     } catch (IOException | RuntimeException e) {
-      System.err.println("trackpeerd: neighbour logging: " + e.getMessage());
+      err.println("trackpeerd: neighbour logging: " + e.getMessage());
       agent.close();
       return 1;
     }
@@ -211,7 +259,8 @@ public final class Trackpeerd implements Callable<Integer> {
     agent.startCapture(ifaces);
     agent.startServing();
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
-        config.listen(), config.retentionSeconds());
+        config.listen().stream().map(a -> a.getHostAddress()).collect(
+            java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       logger.info("stopping: {}", agent.summary());
@@ -247,6 +296,14 @@ public final class Trackpeerd implements Callable<Integer> {
     if (!natAddresses.isEmpty()) {
       raw.set("nat-addresses", String.join(",", natAddresses), "option --nat-address");
     }
+    setIf(raw, "conntrack", conntrack, "option --conntrack");
+    if (!outsideInterfaces.isEmpty()) {
+      raw.set("outside-interface", String.join(",", outsideInterfaces),
+          "option --outside-interface");
+    }
+    if (!ignoreMacs.isEmpty()) {
+      raw.set("ignore-macs", String.join(",", ignoreMacs), "option --ignore-mac");
+    }
     setIf(raw, "retention", retention, "option --retention");
     setIf(raw, "tolerance", tolerance, "option --tolerance");
     setIf(raw, "max-entries", maxEntries, "option --max-entries");
@@ -259,6 +316,25 @@ public final class Trackpeerd implements Callable<Integer> {
     setIf(raw, "maclog-expire", maclogExpire, "option --maclog-expire");
     setIf(raw, "maclog-active", maclogActive, "option --maclog-active");
     return raw.validate();
+  }
+
+  /**
+   * Checks that the state directory exists or can be created, is a directory and is writable;
+   * returns what is wrong, or null. Creates the directory (and its parents) when missing.
+   */
+  static String checkStateDir(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      return "state-dir " + dir + ": not a directory";
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException | SecurityException e) {
+      return "state-dir " + dir + ": cannot be created (" + e.getClass().getSimpleName() + ")";
+    }
+    if (!Files.isWritable(dir)) {
+      return "state-dir " + dir + ": not writable by this user";
+    }
+    return null;
   }
 
   private static void setIf(DaemonConfig.Raw raw, String key, Object value, String origin) {

@@ -111,7 +111,7 @@ public final class IngestBench {
     AgentClock clock = AgentClock.replay();
     FlowCache cache = new FlowCache(CacheConfig.defaults(), clock);
     int idx = cache.registerInterface("bench0");
-    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock);
+    Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock, null);
     CaptureLoop loop =
         CaptureLoop.file(file, idx, new CaptureLoop.Settings(262144, 1 << 24, 20, null), ingest);
     long c0 = THREADS.getCurrentThreadCpuTime();

@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * until it is back; the time without capture is reported to the consumer as a gap, so answers
  * for it can say they are incomplete. Kernel drops are polled once a second and reported the
  * same way.
+ *
+ * <p>libpcap does not always notice an interface deleted and re-created under the same name: its
+ * socket stays bound to the old interface index and sees nothing. So the interface index is
+ * checked once a second as well; when it changed or vanished the handle is reopened, and the
+ * gap starts at the last check that still found the old index.
  */
 public final class CaptureLoop implements Runnable {
   private static final Logger logger = LoggerFactory.getLogger(CaptureLoop.class);
@@ -22,8 +27,14 @@ public final class CaptureLoop implements Runnable {
 
   /** Receives decoded frames and capture events; called only from the loop's thread. */
   public interface FrameConsumer {
-    /** A frame was decoded with outcome {@link DecodeOutcome#FLOW}. */
-    void accept(DecodedFrame frame, int interfaceIndex);
+    /**
+     * A frame was decoded with outcome {@link DecodeOutcome#FLOW}; {@code bytes} holds it from
+     * offset 0 until the next frame is read.
+     */
+    void accept(DecodedFrame frame, byte[] bytes, int interfaceIndex);
+
+    /** A frame of a capture file was read; its timestamp drives the replay clock. */
+    void replayed(long timestampNanos);
 
     /** Capture saw nothing (or lost frames) between these wall-clock times. */
     void gap(long fromWallNanos, long toWallNanos);
@@ -46,6 +57,7 @@ public final class CaptureLoop implements Runnable {
   private volatile boolean capturing;
   private volatile boolean finished;
   private volatile PcapHandle handle;
+  private final Object retryLock = new Object();
   private String lastError = "";
 
   private CaptureLoop(
@@ -114,6 +126,9 @@ public final class CaptureLoop implements Runnable {
     if (h != null) {
       h.breakLoop();
     }
+    synchronized (retryLock) {
+      retryLock.notifyAll();
+    }
   }
 
   @Override
@@ -130,7 +145,7 @@ public final class CaptureLoop implements Runnable {
       handle = h;
       capturing = true;
       logger.info("reading {} (link type {})", file, h.linkType());
-      readUntilEnd(h, new FrameDecoder(h.linkType()), new DecodeCounters());
+      readUntilEnd(h, new FrameDecoder(h.linkType()), new DecodeCounters(), 0);
       logger.info("read {}: {} frames", file, framesSeen.get());
     } catch (CaptureException e) {
       logger.error("{}", e.getMessage());
@@ -146,9 +161,17 @@ public final class CaptureLoop implements Runnable {
     long downSinceWall = -1;
     while (running) {
       PcapHandle h;
+      int openedIndex;
       try {
+        int before = LinkIndex.of(interfaceName);
         h = PcapHandle.openLive(
             interfaceName, settings.snaplen(), settings.bufferBytes(), settings.timeoutMillis());
+        openedIndex = LinkIndex.of(interfaceName);
+        if (openedIndex == 0 || openedIndex != before) {
+          h.close();
+          throw new CaptureException(
+              "open capture on " + interfaceName + ": the interface changed while opening");
+        }
         if (settings.filter() != null && !settings.filter().isBlank()) {
           h.setFilter(settings.filter());
         }
@@ -158,39 +181,49 @@ public final class CaptureLoop implements Runnable {
           warned = true;
         }
         if (downSinceWall < 0) {
-          downSinceWall = System.currentTimeMillis() * 1_000_000L;
+          downSinceWall = wallNanos();
         }
-        sleepQuietly(REOPEN_INTERVAL_MILLIS);
+        awaitRetry();
         continue;
       }
       if (downSinceWall >= 0) {
-        consumer.gap(downSinceWall, System.currentTimeMillis() * 1_000_000L);
+        consumer.gap(downSinceWall, wallNanos());
         reopens.incrementAndGet();
-        logger.info("capture on {} resumed", interfaceName);
+        logger.info("capture on {} resumed (interface index {})", interfaceName, openedIndex);
       } else {
         logger.info("capturing on {} (link type {})", interfaceName, h.linkType());
       }
       warned = false;
       handle = h;
       capturing = true;
+      long goodUntilWall;
       try {
-        readUntilEnd(h, new FrameDecoder(h.linkType()), published.snapshot());
+        goodUntilWall =
+            readUntilEnd(h, new FrameDecoder(h.linkType()), published.snapshot(), openedIndex);
       } finally {
         capturing = false;
         handle = null;
         h.close();
       }
       if (running) {
-        downSinceWall = System.currentTimeMillis() * 1_000_000L;
+        downSinceWall = goodUntilWall;
         logger.warn("capture on {} stopped: {}; reopening", interfaceName, lastError);
       }
     }
   }
 
-  private void readUntilEnd(PcapHandle h, FrameDecoder decoder, DecodeCounters counters) {
+  /**
+   * Reads frames until the source ends, fails or the loop stops. A live handle's interface index
+   * is compared with {@code openedIndex} once a second; a vanished or re-created interface ends
+   * the read.
+   *
+   * @return the wall-clock time up to which the capture is known to have been complete
+   */
+  private long readUntilEnd(
+      PcapHandle h, FrameDecoder decoder, DecodeCounters counters, int openedIndex) {
     byte[] buf = h.buffer();
     long lastStatsNanos = System.nanoTime();
-    long lastStatsWall = System.currentTimeMillis() * 1_000_000L;
+    long lastStatsWall = wallNanos();
     long dropsSeen = 0;
     // frames read since the last look at the clock; the clock is read and framesSeen updated
     // every CLOCK_CHECK_FRAMES frames and whenever a read returns no frame, not per frame
@@ -201,8 +234,11 @@ public final class CaptureLoop implements Runnable {
         DecodeOutcome outcome =
             decoder.decode(buf, 0, h.capLength(), h.wireLength(), h.timestampNanos(), frame);
         counters.count(outcome);
+        if (file != null) {
+          consumer.replayed(h.timestampNanos());
+        }
         if (outcome == DecodeOutcome.FLOW) {
-          consumer.accept(frame, interfaceIndex);
+          consumer.accept(frame, buf, interfaceIndex);
         }
         if (++unpublished < CLOCK_CHECK_FRAMES) {
           continue;
@@ -217,7 +253,16 @@ public final class CaptureLoop implements Runnable {
       unpublished = 0;
       long now = System.nanoTime();
       if (now - lastStatsNanos >= STATS_INTERVAL_NANOS) {
-        long wall = System.currentTimeMillis() * 1_000_000L;
+        if (openedIndex != 0) {
+          int index = LinkIndex.of(interfaceName);
+          if (index != openedIndex) {
+            lastError = index == 0
+                ? "the interface is gone"
+                : "the interface was re-created (index " + openedIndex + " is now " + index + ")";
+            break;
+          }
+        }
+        long wall = wallNanos();
         long drops = h.drops();
         if (drops > dropsSeen) {
           kernelDrops.addAndGet(drops - dropsSeen);
@@ -231,13 +276,26 @@ public final class CaptureLoop implements Runnable {
     }
     framesSeen.addAndGet(unpublished);
     published = counters.snapshot();
+    return lastStatsWall;
   }
 
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  private static long wallNanos() {
+    return System.currentTimeMillis() * 1_000_000L;
+  }
+
+  /** Waits for the next reopen attempt; {@link #stop} cuts the wait short. */
+  private void awaitRetry() {
+    long deadline = System.nanoTime() + REOPEN_INTERVAL_MILLIS * 1_000_000L;
+    synchronized (retryLock) {
+      long left;
+      while (running && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          retryLock.wait(Math.max(1, left / 1_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 }

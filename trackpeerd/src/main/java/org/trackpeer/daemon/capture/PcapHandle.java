@@ -177,8 +177,11 @@ final class PcapHandle implements AutoCloseable {
     return (stats.getInt(4) & 0xFFFF_FFFFL) + (stats.getInt(8) & 0xFFFF_FFFFL);
   }
 
-  /** Makes a blocked {@link #next} return; safe from another thread. */
-  void breakLoop() {
+  /**
+   * Makes a blocked {@link #next} return; safe from another thread, and a no-op once the handle
+   * is closed (both hold the handle's lock, so the pointer is never used after it is freed).
+   */
+  synchronized void breakLoop() {
     Pointer p = handle;
     if (p != null) {
       pcap.pcap_breakloop(p);
@@ -186,7 +189,7 @@ final class PcapHandle implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     Pointer p = handle;
     handle = null;
     if (p != null) {

@@ -183,7 +183,7 @@ final class NeighbourParser {
       return null;
     }
     for (String q : p) {
-      if (q.isEmpty() || q.length() > 3 || !q.chars().allMatch(Character::isDigit)
+      if (q.isEmpty() || q.length() > 3 || !q.chars().allMatch(c -> c >= '0' && c <= '9')
           || Integer.parseInt(q) > 255) {
         return null;
       }
@@ -197,7 +197,7 @@ final class NeighbourParser {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
+      if (c >= 0x80 || (Character.digit(c, 16) < 0 && c != ':' && c != '.')) {
         return null;
       }
     }

@@ -12,6 +12,9 @@ import org.trackpeer.daemon.AgentClock;
 import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.cache.FlowQuery;
 import org.trackpeer.daemon.cache.Lookup;
+import org.trackpeer.daemon.nat.Translation;
+import org.trackpeer.daemon.nat.TranslationLog;
+import org.trackpeer.net.Endpoint;
 import org.trackpeer.proto.Evidence;
 import org.trackpeer.proto.PeerRecord;
 import org.trackpeer.proto.QueryCodec;
@@ -22,11 +25,17 @@ import org.trackpeer.proto.ResultCode;
 /**
  * Turns a decoded query into an answer from the flow cache.
  *
- * <p>The rule: when the asked source address is one of the router's own (NAT) addresses, a flow
- * matches on protocol, destination address and port, and source port, whatever its inside
- * source address; otherwise on the whole 5-tuple. A flow matches when it was seen within the
- * tolerance of the asked time. One MAC among the matches is {@link ResultCode#FOUND}; two or
- * more are {@link ResultCode#AMBIGUOUS}, with every match listed, never a silent pick.
+ * <p>The rule: when the asked source address is one of the router's own (NAT) addresses, the
+ * translations the router made (from connection tracking, or paired by a capture box) are
+ * asked first: each inside endpoint that held that public endpoint towards the server in the
+ * window is looked up by its whole 5-tuple. Without a translation, a flow matches on protocol,
+ * destination address and port, and source port, whatever its inside source address (the
+ * router kept the port). A source that is not a NAT address matches on the whole 5-tuple. A
+ * flow matches when it was seen within the tolerance of the asked time. One MAC among the
+ * matches is {@link ResultCode#FOUND}; two or more are {@link ResultCode#AMBIGUOUS}, with every
+ * match listed, never a silent pick. Where the record of the window has holes (capture drops,
+ * evictions, lost conntrack events) and nothing certain matches, the answer is {@link
+ * ResultCode#INCOMPLETE}.
  */
 public final class QueryHandler {
   private static final long NANOS = 1_000_000_000L;
@@ -36,19 +45,32 @@ public final class QueryHandler {
       long retentionNanos, int defaultToleranceSeconds, boolean wildcard, int wildcardMax) {}
 
   private final FlowCache cache;
+  private final TranslationLog translations;
   private final AgentClock clock;
   private final Predicate<InetAddress> isNatAddress;
   private final BooleanSupplier ready;
   private final Settings settings;
 
-  /** Creates a handler over {@code cache}. */
+  /** Creates a handler over {@code cache}, without NAT translations. */
   public QueryHandler(
       FlowCache cache,
       AgentClock clock,
       Predicate<InetAddress> isNatAddress,
       BooleanSupplier ready,
       Settings settings) {
+    this(cache, null, clock, isNatAddress, ready, settings);
+  }
+
+  /** Creates a handler over {@code cache} and the router's {@code translations} (or null). */
+  public QueryHandler(
+      FlowCache cache,
+      TranslationLog translations,
+      AgentClock clock,
+      Predicate<InetAddress> isNatAddress,
+      BooleanSupplier ready,
+      Settings settings) {
     this.cache = cache;
+    this.translations = translations;
     this.clock = clock;
     this.isNatAddress = isNatAddress;
     this.ready = ready;
@@ -81,6 +103,12 @@ public final class QueryHandler {
       return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
     }
     boolean nat = isNatAddress.test(q.source().address());
+    if (nat && translations != null) {
+      QueryReply viaTranslation = translated(q, from, to, fit);
+      if (viaTranslation != null) {
+        return viaTranslation;
+      }
+    }
     FlowQuery fq =
         new FlowQuery(
             q.protocol(),
@@ -94,6 +122,43 @@ public final class QueryHandler {
     Lookup lookup = cache.find(fq);
     Evidence evidence = nat ? Evidence.PORT_MATCH : Evidence.FIVE_TUPLE;
     return judge(id, lookup, evidence, fit);
+  }
+
+  /**
+   * Answers through the translations seen for the public endpoint, or returns null when there
+   * are none and the translation record of the window is complete.
+   */
+  private QueryReply translated(QueryRequest q, long from, long to, int fit) {
+    List<Translation> seen =
+        translations.find(q.protocol(), q.source().address(), q.source().port(),
+            q.destination().address(), q.destination().port(), from, to);
+    if (seen.isEmpty()) {
+      if (!translations.incomplete(from, to)) {
+        return null;
+      }
+      // events were lost: a port match is a guess, so it is shown but not called found
+      Lookup guess = cache.find(new FlowQuery(q.protocol(), null, q.source().port(),
+          q.destination().address(), q.destination().port(), from, to, Math.max(fit, 2) * 8));
+      List<PeerRecord> shown = guess.matches().subList(0, Math.min(fit, guess.matches().size()));
+      return new QueryReply(q.requestId(), ResultCode.INCOMPLETE, Evidence.PORT_MATCH,
+          guess.matches().size(), shown.size() < guess.matches().size(), shown);
+    }
+    List<PeerRecord> matches = new ArrayList<>();
+    boolean incomplete = false;
+    boolean truncated = false;
+    Evidence evidence = seen.get(0).evidence();
+    Set<Endpoint> insides = new LinkedHashSet<>();
+    for (Translation t : seen) {
+      insides.add(t.inside());
+    }
+    for (Endpoint inside : insides) {
+      Lookup l = cache.find(new FlowQuery(q.protocol(), inside.address(), inside.port(),
+          q.destination().address(), q.destination().port(), from, to, Math.max(fit, 2) * 8));
+      matches.addAll(l.matches());
+      incomplete |= l.incomplete();
+      truncated |= l.truncated();
+    }
+    return judge(q.requestId(), new Lookup(matches, truncated, incomplete), evidence, fit);
   }
 
   private QueryReply judge(long id, Lookup lookup, Evidence evidence, int fit) {

@@ -17,6 +17,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.DecodedRequest;
 import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.QueryCodec;
@@ -27,7 +28,10 @@ import org.trackpeer.proto.ResultCode;
  * The UDP query port: one thread reads every listening socket, checks who asks, decodes the
  * question, and sends the answer back from the address it was asked on.
  *
- * <p>No reply is larger than its request. A datagram that cannot be decoded is counted under
+ * <p>Sources the agent does not allow get a rate-limited {@code refused}; allowed sources are
+ * held to per-source and global rates ({@code rate_limited} beyond them, itself rate-limited);
+ * with keys configured, requests must authenticate and replies carry a MAC (see {@link
+ * QueryGuard}). No reply is larger than its request. A datagram that cannot be decoded is counted under
  * its reason; when its header is readable it gets a short {@code malformed} answer. Nothing a
  * client sends can raise an exception out of the loop.
  */
@@ -38,6 +42,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
   private final List<DatagramChannel> channels = new ArrayList<>();
   private final Selector selector;
   private final QueryHandler handler;
+  private final QueryGuard guard;
   private final Predicate<InetAddress> allowed;
   private final Supplier<String> statsText;
   private final Map<ResultCode, AtomicLong> answered = new EnumMap<>(ResultCode.class);
@@ -46,9 +51,10 @@ public final class QueryServer implements Runnable, AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong internalErrors = new AtomicLong();
   private volatile boolean running = true;
+  private volatile QueryAudit audit;
 
   /**
-   * Binds the query port on every listen address.
+   * Binds the query port on every listen address, without rate limits or authentication.
    *
    * @throws IOException naming the address that could not be bound
    */
@@ -59,6 +65,26 @@ public final class QueryServer implements Runnable, AutoCloseable {
       Predicate<InetAddress> allowed,
       Supplier<String> statsText)
       throws IOException {
+    this(listen, port, handler, allowed, statsText, new QueryGuard(
+        QueryGuard.Settings.open(), System::nanoTime,
+        () -> Math.floorDiv(System.currentTimeMillis(), 1000L)));
+  }
+
+  /**
+   * Binds the query port on every listen address; {@code guard} applies the rate limits and
+   * authentication.
+   *
+   * @throws IOException naming the address that could not be bound
+   */
+  public QueryServer(
+      List<InetAddress> listen,
+      int port,
+      QueryHandler handler,
+      Predicate<InetAddress> allowed,
+      Supplier<String> statsText,
+      QueryGuard guard)
+      throws IOException {
+    this.guard = guard;
     this.handler = handler;
     this.allowed = allowed;
     this.statsText = statsText;
@@ -80,7 +106,8 @@ public final class QueryServer implements Runnable, AutoCloseable {
         } catch (IOException e) {
           ch.close();
           throw new IOException(
-              "bind query port " + new InetSocketAddress(a, port) + ": " + e.getMessage(), e);
+              "bind query port " + a.getHostAddress() + " port " + port + ": " + e.getMessage(),
+              e);
         }
         ch.configureBlocking(false);
         ch.register(selector, SelectionKey.OP_READ);
@@ -90,6 +117,11 @@ public final class QueryServer implements Runnable, AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** Records every request answered or refused in {@code trail} from now on. */
+  public void audit(QueryAudit trail) {
+    this.audit = trail;
   }
 
   /** Returns the port actually bound (useful when 0 was asked). */
@@ -130,38 +162,92 @@ public final class QueryServer implements Runnable, AutoCloseable {
     try {
       int len = in.position();
       byte[] buf = in.array();
-      DecodedRequest req;
+      long nowNanos = guard.nanoTime();
+      DecodedRequest req = null;
+      ProtocolException bad = null;
       try {
         req = QueryCodec.decodeRequest(buf, 0, len);
       } catch (ProtocolException e) {
+        bad = e;
         rejected.get(e.reason()).incrementAndGet();
         logger.debug("bad query from {}: {}", from, e.getMessage());
-        if (e.answerable() && allowed.test(from.getAddress())) {
-          sendError(ch, from, e.opcode(), e.requestId(), e.resultCode(), out, len);
+      }
+      boolean answerable = req != null || bad.answerable();
+      int opcode = req != null ? req.opcode() : bad.opcode();
+      long id = req != null ? req.requestId() : bad.requestId();
+      QueryAudit trail = audit;
+      if (!allowed.test(from.getAddress())) {
+        if (req != null) {
+          refused.incrementAndGet();
+          logger.debug("refused query from {}", from);
+          if (guard.admitNegativeReply(nowNanos)) {
+            sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+          }
+          if (trail != null) {
+            trail.refused(from, req);
+          }
         }
         return;
       }
-      if (!allowed.test(from.getAddress())) {
-        refused.incrementAndGet();
-        logger.debug("refused query from {}", from);
-        sendError(ch, from, req.opcode(), req.requestId(), ResultCode.REFUSED, out, len);
+      if (!guard.admitQuery(from.getAddress(), nowNanos)) {
+        logger.debug("rate-limited query from {}", from);
+        if (answerable && guard.admitNegativeReply(nowNanos)) {
+          sendError(ch, from, opcode, id, ResultCode.RATE_LIMITED, out, len);
+        }
         return;
       }
+      if (req == null) {
+        if (answerable) {
+          sendError(ch, from, opcode, id, bad.resultCode(), out, len);
+          if (trail != null) {
+            trail.malformed(from, bad);
+          }
+        }
+        return;
+      }
+      Auth.Verified auth = null;
+      if (guard.authRequired() || req.authenticated()) {
+        try {
+          auth = guard.verify(buf, len, req, nowNanos);
+        } catch (Auth.AuthException e) {
+          refused.incrementAndGet();
+          logger.debug("authentication of query from {} failed: {}", from, e.getMessage());
+          if (guard.admitNegativeReply(nowNanos)) {
+            sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+          }
+          return;
+        }
+      }
+      // an authenticated reply ends with its MAC, which counts against the budget
+      int budget = auth == null ? len : len - Auth.MAC_SIZE;
       int n;
+      QueryReply reply = null;
       if (req.isStats()) {
-        n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, len);
+        n = QueryCodec.encodeStatsReply(req.requestId(), statsText.get(), out, budget);
       } else {
-        QueryReply reply = handler.answer(req.query(), len);
+        reply = handler.answer(req.query(), budget);
         answered.get(reply.result()).incrementAndGet();
         logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
-        n = QueryCodec.encodeReply(reply, out, len);
+        n = QueryCodec.encodeReply(reply, out, budget);
       }
-      if (n > 0) {
+      if (auth != null) {
+        n = Auth.sealReply(out, n, auth.key(), auth.nonce());
+      }
+      if (n > 0 && n <= len) {
         ch.send(ByteBuffer.wrap(out, 0, n), from);
+      }
+      if (trail != null) {
+        long keyId = auth == null ? QueryAudit.NO_KEY : auth.key().id();
+        if (reply == null) {
+          trail.stats(from, req, keyId);
+        } else {
+          trail.answered(from, req, reply, keyId);
+        }
       }
     } catch (IOException | RuntimeException e) {
       internalErrors.incrementAndGet();
-      logger.warn("answer query from {}: {}", from, e.toString());
+      logger.warn("answering a query failed: {}", e.toString());
+      logger.debug("failed query came from {}", from);
     }
   }
 
@@ -187,7 +273,12 @@ public final class QueryServer implements Runnable, AutoCloseable {
     return m;
   }
 
-  /** Queries refused because the client is not allowed. */
+  /** Rate-limit and authentication counters, by stats name. */
+  public Map<String, Long> guardCounters() {
+    return guard.counters();
+  }
+
+  /** Queries refused because the client is not allowed or failed authentication. */
   public long refused() {
     return refused.get();
   }

@@ -5,16 +5,16 @@ import java.net.UnknownHostException;
 import org.trackpeer.daemon.capture.DecodedFrame;
 
 /** Builds decoded frames for cache tests. */
-final class Frames {
-  static final int TCP = 6;
-  static final int UDP = 17;
+public final class Frames {
+  public static final int TCP = 6;
+  public static final int UDP = 17;
 
   /** A wall time well inside the 2020s, a whole number of microseconds. */
-  static final long T0 = 1_700_000_000_000_000_000L;
+  public static final long T0 = 1_700_000_000_000_000_000L;
 
   private Frames() {}
 
-  static DecodedFrame v4(long mac, String src, int srcPort, String dst, int dstPort, long wall) {
+  public static DecodedFrame v4(long mac, String src, int srcPort, String dst, int dstPort, long wall) {
     DecodedFrame f = new DecodedFrame();
     f.reset();
     f.timestampNanos = wall;
@@ -30,7 +30,7 @@ final class Frames {
     return f;
   }
 
-  static DecodedFrame v6(long mac, String src, int srcPort, String dst, int dstPort, long wall) {
+  public static DecodedFrame v6(long mac, String src, int srcPort, String dst, int dstPort, long wall) {
     DecodedFrame f = new DecodedFrame();
     f.reset();
     f.timestampNanos = wall;
@@ -55,7 +55,7 @@ final class Frames {
     return ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
   }
 
-  static InetAddress addr(String text) {
+  public static InetAddress addr(String text) {
     try {
       return InetAddress.getByName(text);
     } catch (UnknownHostException e) {

@@ -1,0 +1,204 @@
+package org.trackpeer.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad configuration and bad arguments: {@link Trackpeerd#run} returns 78 or 64 with one line
+ * naming the key or option, the value and what is allowed, and starts nothing (every case
+ * fails before a socket or capture is opened, so the runs return at once).
+ */
+final class TrackpeerdArgumentsTest {
+  @TempDir Path dir;
+
+  private record Result(int status, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Trackpeerd.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  private Path conf(String... lines) throws IOException {
+    Path f = dir.resolve("trackpeerd.conf");
+    Files.write(f, List.of(lines));
+    return f;
+  }
+
+  private static void assertOneLine(Result r, int status, String line) {
+    assertEquals(status, r.status(), r.err());
+    assertEquals(line, r.err().lines().findFirst().orElse(""), r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void run_unknownKeyInFile_configErrorWithFileAndLine() throws IOException {
+    Path f = conf("# comment", "port = 7709", "colour = blue");
+    assertOneLine(run("-c", f.toString()), 78, "trackpeerd: " + f + ":3: unknown key 'colour'");
+  }
+
+  @Test
+  void run_badNumberInFile_namesKeyValueAndRange() throws IOException {
+    Path f = conf("max-entries = lots");
+    assertOneLine(run("-c", f.toString()), 78, "trackpeerd: " + f
+        + ":1: max-entries = 'lots': expected entries from 1000 to 200000000");
+  }
+
+  @Test
+  void run_retentionOutOfRange_namesRange() throws IOException {
+    Path f = conf("retention = 5");
+    assertOneLine(run("-c", f.toString()), 78,
+        "trackpeerd: " + f + ":1: retention = '5': expected seconds from 10 to 86400");
+  }
+
+  @Test
+  void run_badCidrInAllow_namesValueAndForm() {
+    assertOneLine(run("--allow", "192.0.2.0/33", "--check-config"), 78,
+        "trackpeerd: option --allow: allow = '192.0.2.0/33': expected networks such as"
+            + " 192.0.2.0/24 or 2001:db8::/32");
+  }
+
+  @Test
+  void run_badMacInIgnoreMacs_namesValueAndForm() throws IOException {
+    Path f = conf("ignore-macs = 02:00:5e:00:01");
+    assertOneLine(run("-c", f.toString()), 78, "trackpeerd: " + f
+        + ":1: ignore-macs = '02:00:5e:00:01': expected MAC addresses such as 02:00:5e:00:01:01");
+  }
+
+  @Test
+  void run_unknownOption_usageError() {
+    Result r = run("--colour", "blue");
+    assertOneLine(r, 64, "trackpeerd: Unknown options: '--colour', 'blue'");
+    assertTrue(r.err().contains("Try 'trackpeerd -h'"), r.err());
+  }
+
+  @Test
+  void run_missingOptionValue_usageError() {
+    assertOneLine(run("--port"), 64,
+        "trackpeerd: Missing required parameter for option '--port' (PORT)");
+  }
+
+  @Test
+  void run_maclogThree_configErrorNamesLevels() {
+    assertOneLine(run("-maclog", "3", "--check-config"), 78,
+        "trackpeerd: option -maclog: maclog = '3': expected a level from 0 to 2");
+  }
+
+  @Test
+  void run_portZero_configErrorNamesRange() {
+    assertOneLine(run("--port", "0", "--check-config"), 78,
+        "trackpeerd: option --port: port = '0': expected a UDP port from 1 to 65535");
+  }
+
+  @Test
+  void run_portNotANumber_usageError() {
+    assertOneLine(run("--port", "seven"), 64,
+        "trackpeerd: Invalid value for option '--port': 'seven' is not an int");
+  }
+
+  @Test
+  void run_missingConfigFile_configError() {
+    Path f = dir.resolve("absent.conf");
+    assertOneLine(run("-c", f.toString()), 78,
+        "trackpeerd: configuration file " + f + ": no such file");
+  }
+
+  @Test
+  void run_readFileWithInterface_configError() {
+    assertOneLine(run("-r", dir.resolve("x.pcap").toString(), "-i", "eth0"), 78,
+        "trackpeerd: option -r: read-file cannot be combined with interface");
+  }
+
+  @Test
+  void run_captureFileMissing_noInputBeforeAnythingStarts() {
+    Path f = dir.resolve("absent.pcap");
+    Result r = run("-r", f.toString(), "--port", "1");
+    assertEquals(Trackpeerd.EX_NOINPUT, r.status(), r.err());
+    assertTrue(r.err().startsWith("trackpeerd: read-file: "), r.err());
+    assertTrue(r.err().contains(f.toString()), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void run_captureFileNotACapture_noInput() throws IOException {
+    Path f = dir.resolve("text.pcap");
+    Files.writeString(f, "not a capture\n");
+    Result r = run("-r", f.toString(), "--port", "1");
+    assertEquals(Trackpeerd.EX_NOINPUT, r.status(), r.err());
+    assertTrue(r.err().startsWith("trackpeerd: read-file: "), r.err());
+  }
+
+  @Test
+  void run_stateDirIsAFile_cantCreateBeforeAnythingStarts() throws IOException {
+    Path file = dir.resolve("state");
+    Files.writeString(file, "");
+    assertOneLine(run("-r", "x.pcap", "-maclog", "1", "--state-dir", file.toString(),
+        "--port", "1"), Trackpeerd.EX_CANTCREAT,
+        "trackpeerd: state-dir " + file + ": not a directory");
+  }
+
+  @Test
+  void checkStateDir_missingParentsCreated_ok() {
+    Path d = dir.resolve("a/b/c");
+    assertEquals(null, Trackpeerd.checkStateDir(d));
+    assertTrue(Files.isDirectory(d));
+  }
+
+  @Test
+  void checkStateDir_unwritableForNonRoot_named() throws IOException {
+    Path d = dir.resolve("ro");
+    Files.createDirectory(d, PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("r-xr-xr-x")));
+    String problem = Trackpeerd.checkStateDir(d);
+    if ("root".equals(System.getProperty("user.name"))) {
+      assertEquals(null, problem, "root may write anywhere");
+    } else {
+      assertEquals("state-dir " + d + ": not writable by this user", problem);
+    }
+  }
+
+  @Test
+  void run_checkConfigValidFile_printsOkAndZero() throws IOException {
+    Path f = conf("port = 7710", "retention = 300", "allow = 198.51.100.0/24");
+    Result r = run("-c", f.toString(), "--check-config");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("trackpeerd: configuration " + f + " is valid", r.out().strip());
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void run_checkConfigInvalidFile_configError() throws IOException {
+    Path f = conf("tolerance = -1");
+    Result r = run("-c", f.toString(), "--check-config");
+    assertEquals(78, r.status());
+    assertEquals("", r.out());
+    assertTrue(r.err().contains("tolerance = '-1'"), r.err());
+  }
+
+  @Test
+  void coreDumps_disable_limitIsZero() throws IOException {
+    assertTrue(CoreDumps.disable(), "setrlimit failed");
+    String limits = Files.readString(Path.of("/proc/self/limits"));
+    String line = limits.lines().filter(l -> l.startsWith("Max core file size"))
+        .findFirst().orElseThrow();
+    assertTrue(line.matches("Max core file size\\s+0\\s+0\\s+bytes\\s*"), line);
+  }
+
+  @Test
+  void fileLabel_longOrOddFileName_validInterfaceName() {
+    assertEquals("802.1ad_QinQ.pc", Agent.fileLabel(Path.of("/x/802.1ad_QinQ.pcap")));
+    assertEquals("a_b.pcap", Agent.fileLabel(Path.of("a b.pcap")));
+    assertEquals("file", Agent.fileLabel(Path.of("/")));
+  }
+}

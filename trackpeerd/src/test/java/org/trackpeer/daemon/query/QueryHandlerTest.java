@@ -1,0 +1,182 @@
+package org.trackpeer.daemon.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.trackpeer.daemon.cache.Frames.T0;
+import static org.trackpeer.daemon.cache.Frames.addr;
+import static org.trackpeer.daemon.cache.Frames.v4;
+
+import java.net.InetAddress;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.trackpeer.daemon.AgentClock;
+import org.trackpeer.daemon.cache.CacheConfig;
+import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.capture.DecodedFrame;
+import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.Evidence;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.QueryRequest;
+import org.trackpeer.proto.ResultCode;
+
+final class QueryHandlerTest {
+  private static final long S = 1_000_000_000L;
+  private static final long MAC_A = 0x02005e000101L;
+  private static final long MAC_B = 0x02005e000102L;
+  private static final String NAT = "203.0.113.1";
+  private static final int BUDGET = 512;
+
+  private final long[] now = {T0};
+  private final boolean[] ready = {true};
+  private FlowCache cache;
+  private int lan;
+
+  private final AgentClock clock =
+      new AgentClock() {
+        @Override
+        public long read() {
+          return now[0];
+        }
+
+        @Override
+        public long wallNanos() {
+          return now[0];
+        }
+      };
+
+  @BeforeEach
+  void setUp() {
+    cache = new FlowCache(CacheConfig.defaults(), clock);
+    lan = cache.registerInterface("lan0");
+  }
+
+  private QueryHandler handler(boolean wildcard) {
+    Set<InetAddress> nat = Set.of(addr(NAT));
+    return new QueryHandler(cache, clock, nat::contains, () -> ready[0],
+        new QueryHandler.Settings(600 * S, 5, wildcard, 64));
+  }
+
+  private void record(DecodedFrame f) {
+    cache.record(f, lan);
+  }
+
+  private static QueryRequest ask(String src, int sport, long timeSeconds) {
+    return new QueryRequest(42, 6, new Endpoint(addr(src), sport),
+        new Endpoint(addr("203.0.113.10"), 23), timeSeconds, 0, 0);
+  }
+
+  @Test
+  void answer_natAddressOneHost_foundByPortMatch() {
+    record(v4(MAC_A, "192.0.2.11", 49200, "203.0.113.10", 23, T0));
+    now[0] = T0 + 2 * S;
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.FOUND, r.result());
+    assertEquals(Evidence.PORT_MATCH, r.evidence());
+    assertEquals(1, r.records().size());
+    assertEquals("02:00:5e:00:01:01", r.records().get(0).mac().toString());
+    assertEquals(addr("192.0.2.11"), r.records().get(0).insideAddress());
+    assertEquals(42, r.requestId());
+  }
+
+  @Test
+  void answer_twoMacsSamePort_ambiguousListingBoth() {
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
+    now[0] = T0 + 2 * S;
+    QueryReply r = handler(false).answer(ask(NAT, 40000, T0 / S), BUDGET);
+    assertEquals(ResultCode.AMBIGUOUS, r.result());
+    assertEquals(2, r.records().size());
+    assertEquals(2, r.totalMatches());
+  }
+
+  @Test
+  void answer_notNatAddress_matchesWholeFiveTuple() {
+    record(v4(MAC_A, "192.0.2.11", 49200, "203.0.113.10", 23, T0));
+    now[0] = T0 + S;
+    QueryReply hit = handler(false).answer(ask("192.0.2.11", 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.FOUND, hit.result());
+    assertEquals(Evidence.FIVE_TUPLE, hit.evidence());
+    QueryReply miss = handler(false).answer(ask("192.0.2.99", 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.NOT_FOUND, miss.result());
+  }
+
+  @Test
+  void answer_flowBeyondTolerance_notFound() {
+    record(v4(MAC_A, "192.0.2.11", 49200, "203.0.113.10", 23, T0));
+    now[0] = T0 + 60 * S;
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S + 30), BUDGET);
+    assertEquals(ResultCode.NOT_FOUND, r.result());
+  }
+
+  @Test
+  void answer_timeOlderThanRetention_outsideWindow() {
+    now[0] = T0 + 1000 * S;
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.OUTSIDE_WINDOW, r.result());
+  }
+
+  @Test
+  void answer_timeInTheFuture_outsideWindow() {
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S + 60), BUDGET);
+    assertEquals(ResultCode.OUTSIDE_WINDOW, r.result());
+  }
+
+  @Test
+  void answer_captureNotRunning_notReady() {
+    ready[0] = false;
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.NOT_READY, r.result());
+  }
+
+  @Test
+  void answer_nothingInAWindowWithAGap_incomplete() {
+    cache.markIncomplete(T0 - S, T0 + S);
+    now[0] = T0 + 2 * S;
+    QueryReply r = handler(false).answer(ask(NAT, 49200, T0 / S), BUDGET);
+    assertEquals(ResultCode.INCOMPLETE, r.result());
+  }
+
+  @Test
+  void answer_wildcardWhenDisabled_wildcardDisabled() {
+    QueryReply r = handler(false).answer(ask(NAT, 0, 0), BUDGET);
+    assertEquals(ResultCode.WILDCARD_DISABLED, r.result());
+  }
+
+  @Test
+  void answer_wildcardEnabled_listsEverySessionInPages() {
+    for (int i = 0; i < 20; i++) {
+      record(v4(MAC_A + i, "192.0.2." + (20 + i), 50000 + i, "203.0.113.10", 23, T0 + i * S));
+    }
+    now[0] = T0 + 30 * S;
+    QueryHandler h = handler(true);
+    QueryReply first = h.answer(ask(NAT, 0, 0), 200);
+    assertEquals(ResultCode.FOUND, first.result());
+    assertEquals(20, first.totalMatches());
+    assertTrue(first.more());
+    int perPage = first.records().size();
+    assertTrue(perPage >= 1 && perPage < 20, "page of " + perPage);
+    int seen = 0;
+    for (int page = 0; seen < 20; page++) {
+      QueryReply r = h.answer(
+          new QueryRequest(7, 6, new Endpoint(addr(NAT), 0),
+              new Endpoint(addr("203.0.113.10"), 23), 0, 0, page), 200);
+      seen += r.records().size();
+      assertEquals(seen < 20, r.more());
+    }
+    assertEquals(20, seen);
+  }
+
+  @Test
+  void answer_replyBudgetSmall_recordsTrimmedAndMoreSet() {
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0));
+    now[0] = T0 + S;
+    QueryReply r = handler(false).answer(ask(NAT, 40000, T0 / S), 100);
+    assertEquals(ResultCode.AMBIGUOUS, r.result());
+    assertEquals(1, r.records().size());
+    assertTrue(r.more());
+    assertFalse(r.records().isEmpty());
+  }
+}
