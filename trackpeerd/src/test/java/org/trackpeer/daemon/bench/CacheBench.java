@@ -157,6 +157,22 @@ public final class CacheBench {
       }
     }
     System.out.println("slowest calls (index=time):" + top);
+    // buckets close when full (time moves 1 us per flow, far slower than the bucket span), so
+    // the calls that open a bucket, and with expiry running drop one, are at multiples of the
+    // fill; FlowCache sizes it at 3/4 of 2^floor(log2(cap / 64)) slots, 2^4 to 2^17
+    int log2 = Math.max(4, Math.min(17, 63 - Long.numberOfLeadingZeros(Math.max(1, cap / 64))));
+    long fill = Math.min((3L << log2) >> 2, cap);
+    long[] change = new long[(int) (flows / fill)];
+    int n = 0;
+    for (long i = fill * (cap / fill); i < flows; i += fill) {
+      change[n++] = nanos[(int) i];
+    }
+    long[] changes = Arrays.copyOf(change, n);
+    Arrays.sort(changes);
+    if (n > 0) {
+      System.out.printf("bucket-change calls=%d record-nanos median=%d max=%d%n",
+          n, changes[n / 2], changes[n - 1]);
+    }
     long[] tail = Arrays.copyOfRange(nanos, (int) Math.min(cap, flows / 2), nanos.length);
     Arrays.sort(tail);
     System.out.printf(
