@@ -5,9 +5,11 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.trackpeer.net.Endpoint;
@@ -178,6 +180,14 @@ public final class Trackpeer implements Callable<Integer> {
   @Option(names = "--json", description = "Print the whole answer as one JSON object.")
   private boolean json;
 
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Client configuration naming the agent of each source network "
+          + "('agent 203.0.113.0/24 = 203.0.113.1:7709'); used when -a is not given. "
+          + "Default /etc/trackpeer.conf when it exists.")
+  private Path configFile;
+
   @Option(names = "--stats", description = "Ask the agent for its counters and print them.")
   private boolean stats;
 
@@ -235,7 +245,57 @@ public final class Trackpeer implements Callable<Integer> {
     if (fromEnv) {
       readEnvironment();
     }
-    InetSocketAddress agentAddress = agentAddress();
+    TrackpeerClients many = stats || agent != null ? null : clientConfig();
+    if (many != null) {
+      QueryRequest request = request();
+      List<InetSocketAddress> candidates = many.agentsFor(request.source().address());
+      if (candidates.size() > 1) {
+        return askMany(many, request, allowList);
+      }
+      agent = TrackpeerClient.format(candidates.get(0));
+    }
+    return ask(configure(agentAddress()), allowList);
+  }
+
+  /** Reads --config, or the default file when present; null when neither applies. */
+  private TrackpeerClients clientConfig() {
+    Path file = configFile != null ? configFile
+        : Files.isRegularFile(TrackpeerClients.DEFAULT_FILE) ? TrackpeerClients.DEFAULT_FILE
+        : null;
+    if (file == null) {
+      return null;
+    }
+    try {
+      return TrackpeerClients.fromConfig(file);
+    } catch (IOException e) {
+      throw usage("cannot read client configuration " + file + ": " + e);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+  }
+
+  private Integer askMany(TrackpeerClients many, QueryRequest request, MacAllowList list) {
+    TrackpeerClients.Answer answer;
+    try {
+      answer = many.query(request, a -> configure(a));
+    } catch (NoAnswerException e) {
+      return failure("no_answer", request, many.agents().toString(), ClientExit.NO_ANSWER,
+          e.getMessage());
+    } catch (BadReplyException e) {
+      return failure("bad_reply", request, many.agents().toString(), ClientExit.BAD_REPLY,
+          e.getMessage());
+    }
+    StringBuilder from = new StringBuilder();
+    for (InetSocketAddress a : answer.agents()) {
+      from.append(from.length() == 0 ? "" : ",").append(TrackpeerClient.format(a));
+    }
+    if (list != null) {
+      return printDecision(TrackpeerClient.decide(answer.reply(), list), request);
+    }
+    return printReply(answer.reply(), request, from.toString());
+  }
+
+  private TrackpeerClient configure(InetSocketAddress agentAddress) {
     TrackpeerClient client = new TrackpeerClient(agentAddress,
         Duration.ofMillis(timeoutMillis), retries);
     if (keyFile != null) {
@@ -253,6 +313,10 @@ public final class Trackpeer implements Callable<Integer> {
             + "'; expected a numeric IPv4 or IPv6 address");
       }
     }
+    return client;
+  }
+
+  private Integer ask(TrackpeerClient client, MacAllowList allowList) {
     if (stats) {
       return askStats(client);
     }
@@ -312,7 +376,12 @@ public final class Trackpeer implements Callable<Integer> {
   private Integer askCheck(TrackpeerClient client, QueryRequest request, MacAllowList list) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Decision d = client.check(request, list);
+    return printDecision(client.check(request, list), request);
+  }
+
+  private int printDecision(Decision d, QueryRequest request) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     StringBuilder macs = new StringBuilder();
     for (org.trackpeer.net.MacAddress m : d.macs()) {
       macs.append(macs.length() == 0 ? "" : " ").append(m);
@@ -404,6 +473,12 @@ public final class Trackpeer implements Callable<Integer> {
     } catch (BadReplyException e) {
       return failure("bad_reply", request, agentText, ClientExit.BAD_REPLY, e.getMessage());
     }
+    return printReply(reply, request, agentText);
+  }
+
+  private int printReply(QueryReply reply, QueryRequest request, String agentText) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     int exit = ClientExit.forResult(reply.result());
     if (json) {
       out.println(ReplyFormat.json(reply, request, agentText, exit));

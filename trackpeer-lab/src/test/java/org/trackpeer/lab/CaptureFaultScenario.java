@@ -322,8 +322,8 @@ final class CaptureFaultScenario {
     long millis = (System.nanoTime() - start) / 1_000_000L;
     assertTrue(exited, "still running 5 s after SIGTERM");
     assertTrue(millis < 2000, "stopped " + millis + " ms after SIGTERM");
-    // the JVM ends with 128 + 15 when a signal started its shutdown
-    assertEquals(143, p.exitValue(), agent.process().output());
+    // a requested stop is a clean stop
+    assertEquals(0, p.exitValue(), agent.process().output());
     assertTrue(agent.process().output().contains("stopping:"), agent.process().output());
   }
 }

@@ -30,6 +30,7 @@ final class NatScenario {
   private Lab.Background agent;
   private Lab.Background tcpServer;
   private Lab.Background udpServer;
+  private Lab.Background tcp6Server;
   private long connectedAt;
 
   @BeforeAll
@@ -42,16 +43,21 @@ final class NatScenario {
         "SYSTEM:echo tcp $SOCAT_PEERADDR $SOCAT_PEERPORT >> " + peers));
     udpServer = Lab.start(in(lab + "-s", "socat", "-u", "UDP-RECVFROM:5353,fork",
         "SYSTEM:echo udp $SOCAT_PEERADDR $SOCAT_PEERPORT >> " + peers));
+    tcp6Server = Lab.start(in(lab + "-s", "socat", "TCP6-LISTEN:23,reuseaddr,fork,ipv6only=1",
+        "SYSTEM:echo tcp6 $SOCAT_PEERADDR $SOCAT_PEERPORT >> " + peers));
     agent = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", "/dev/null", "-i", "lan0",
         "--listen", "127.0.0.1", "--listen", "203.0.113.1", "--listen", "192.0.2.1",
-        "--allow", "203.0.113.10/32"));
+        "--listen", "2001:db8:2::1", "--allow", "203.0.113.10/32",
+        "--allow", "2001:db8:2::10/128"));
     agent.awaitOutput(s -> s.contains("answering queries"), Duration.ofSeconds(30));
     agent.awaitOutput(s -> s.contains("capturing on lan0"), Duration.ofSeconds(30));
 
     connectedAt = System.currentTimeMillis() / 1000;
     tcp(lab + "-a", 49200);
     tcp(lab + "-b", 49300);
-    awaitLines(peers, 2, Duration.ofSeconds(10));
+    run(in(lab + "-a", "socat", "-u", "OPEN:/dev/null",
+        "TCP6:[2001:db8:2::10]:23,sourceport=49500,connect-timeout=5"));
+    awaitLines(peers, 3, Duration.ofSeconds(10));
     udpUntilSeen(lab + "-a", 49201);
     udpUntilSeen(lab + "-b", 49301);
     // the capture hands frames over in blocks at most 20 ms old
@@ -99,7 +105,7 @@ final class NatScenario {
     if (lab == null) {
       return;
     }
-    for (Lab.Background b : new Lab.Background[] {agent, tcpServer, udpServer}) {
+    for (Lab.Background b : new Lab.Background[] {agent, tcpServer, udpServer, tcp6Server}) {
       if (b != null) {
         b.close();
       }
@@ -164,7 +170,23 @@ final class NatScenario {
         "203.0.113.10:23", "-time", Long.toString(connectedAt));
     assertEquals(0, a.exit(), a.out() + a.err());
     assertTrue(a.out().contains("192.0.2.11:49200"), a.out());
-    assertTrue(a.out().contains("port_match"), a.out());
+    // the agent runs as root on the router: it follows connection tracking
+    assertTrue(a.out().contains("evidence=translation"), a.out());
+  }
+
+  @Test
+  void routedIpv6WithoutNat_matchesTheWholeFiveTuple() throws Exception {
+    // socat prints the address in full: the server saw the host's own address, no NAT
+    String seen = "tcp6 [2001:0db8:0001:0000:0000:0000:0000:0011] 49500";
+    assertTrue(Files.readAllLines(peers).contains(seen), Files.readAllLines(peers).toString());
+    Lab.Result a = ask(lab + "-s", "-a", "[2001:db8:2::1]", "-v", "-s", "[2001:db8:1::11]:49500",
+        "-dst", "[2001:db8:2::10]:23", "-time", Long.toString(connectedAt));
+    assertEquals(0, a.exit(), a.out() + a.err());
+    assertEquals(HOST_A_MAC, a.out().lines().findFirst().orElse(""));
+    assertTrue(a.out().contains("evidence=five_tuple"), a.out());
+    Lab.Result other = ask(lab + "-s", "-a", "[2001:db8:2::1]", "-s", "[2001:db8:1::12]:49500",
+        "-dst", "[2001:db8:2::10]:23", "-time", Long.toString(connectedAt));
+    assertEquals(11, other.exit(), other.out() + other.err());
   }
 
   @Test

@@ -1,14 +1,21 @@
 package org.trackpeer.daemon;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.cache.CacheConfig;
@@ -48,10 +55,13 @@ final class Agent implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService housekeeping;
   private final List<AutoCloseable> extras = new ArrayList<>();
+  private final List<Supplier<Map<String, Long>>> counterSources = new CopyOnWriteArrayList<>();
   private final TranslationLog translations;
   private final CapturePairing pairing;
   private ConntrackWatcher conntrack;
   private QueryServer server;
+  private QueryHandler handler;
+  private volatile List<Cidr> allow;
   private QueryAudit audit;
 
   Agent(DaemonConfig config) {
@@ -65,6 +75,7 @@ final class Agent implements AutoCloseable {
                 config.maxEntries(),
                 config.maxSharePerMac()),
             clock);
+    this.allow = config.allow();
     this.local = new LocalAddresses(config.ignoreMacs(), config.natAddresses());
     this.translations =
         new TranslationLog(clock::read, config.retentionSeconds() * NANOS,
@@ -104,7 +115,7 @@ final class Agent implements AutoCloseable {
 
   /** Binds the query port; the first step that can fail on a busy or missing address. */
   void bind() throws IOException {
-    QueryHandler handler =
+    handler =
         new QueryHandler(
             cache,
             translations,
@@ -230,7 +241,7 @@ final class Agent implements AutoCloseable {
     if (a.isLoopbackAddress() || local.isOwnAddress(a)) {
       return true;
     }
-    for (Cidr c : config.allow()) {
+    for (Cidr c : allow) {
       if (c.contains(a)) {
         return true;
       }
@@ -238,9 +249,72 @@ final class Agent implements AutoCloseable {
     return false;
   }
 
-  /** Returns every counter as {@code name value} lines. */
+  /** Adds counters from a part started later (neighbour logging), read on every report. */
+  void addCounters(Supplier<Map<String, Long>> source) {
+    counterSources.add(source);
+  }
+
+  /**
+   * Applies the keys of {@code next} that can change while running (see {@link #LIVE_KEYS});
+   * the flow cache is kept.
+   *
+   * @return the names of other settings that differ and wait for a restart
+   */
+  List<String> reload(DaemonConfig next) {
+    List<String> pending = new ArrayList<>();
+    for (RecordComponent rc : DaemonConfig.class.getRecordComponents()) {
+      if (rc.getName().equals("source") || LIVE_KEYS.contains(rc.getName())) {
+        continue;
+      }
+      try {
+        Method get = rc.getAccessor();
+        if (!Objects.equals(get.invoke(config), get.invoke(next))) {
+          pending.add(rc.getName());
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    allow = next.allow();
+    local.reconfigure(next.ignoreMacs(), next.natAddresses());
+    if (handler != null) {
+      handler.update(new QueryHandler.Settings(config.retentionSeconds() * NANOS,
+          next.toleranceSeconds(), next.wildcard(), next.wildcardMax()));
+    }
+    return pending;
+  }
+
+  /** Settings {@link #reload} applies, named as {@link DaemonConfig}'s components. */
+  static final List<String> LIVE_KEYS = List.of("allow", "toleranceSeconds", "wildcard",
+      "wildcardMax", "natAddresses", "ignoreMacs");
+
+  /**
+   * Returns the counters as {@code name value} lines. A stats reply is at most one datagram,
+   * so per-reason counters (decode outcomes, rejections, results, guard counters) that are
+   * zero are left out; {@link #counters()} and the Prometheus endpoint list them all.
+   */
   String stats() {
     StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, Long> e : counters().entrySet()) {
+      if (e.getValue() == 0 && isPerReason(e.getKey())) {
+        continue;
+      }
+      sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static boolean isPerReason(String name) {
+    return name.startsWith("decode_") || name.startsWith("queries_")
+        || name.startsWith("query_") || name.startsWith("cache_rejected_")
+        || name.startsWith("neighbour_") || name.startsWith("syslog_")
+        || name.startsWith("audit_") || name.startsWith("nat_")
+        || name.startsWith("conntrack_") || name.startsWith("pairing_");
+  }
+
+  /** Returns every counter by name, in report order; the numbers behind {@link #stats()}. */
+  Map<String, Long> counters() {
+    Map<String, Long> m = new LinkedHashMap<>();
     long frames = 0;
     long drops = 0;
     DecodeCounters sum = new DecodeCounters();
@@ -249,65 +323,66 @@ final class Agent implements AutoCloseable {
       drops += loop.kernelDrops();
       sum.add(loop.counters());
     }
-    line(sb, "ready", ready() ? 1 : 0);
-    line(sb, "frames_seen", frames);
-    line(sb, "capture_drops", drops);
+    m.put("ready", ready() ? 1L : 0L);
+    m.put("frames_seen", frames);
+    m.put("capture_drops", drops);
     for (DecodeOutcome o : DecodeOutcome.values()) {
-      line(sb, "decode_" + o.name().toLowerCase(java.util.Locale.ROOT), sum.get(o));
+      m.put("decode_" + o.name().toLowerCase(Locale.ROOT), sum.get(o));
     }
-    line(sb, "frames_own", ingest.ownFrames());
-    line(sb, "frames_recorded", ingest.recorded());
+    m.put("frames_own", ingest.ownFrames());
+    m.put("frames_recorded", ingest.recorded());
     CacheStats cs = cache.stats();
-    line(sb, "cache_entries_v4", cs.entriesV4());
-    line(sb, "cache_entries_v6", cs.entriesV6());
-    line(sb, "cache_buckets", cs.buckets());
-    line(sb, "cache_bytes", cs.approxBytes());
-    line(sb, "cache_evictions", cs.evictions());
-    line(sb, "cache_expired", cs.expired());
-    line(sb, "cache_rejected_share", cs.rejectedByShare());
-    line(sb, "cache_rejected_collision", cs.rejectedByCollision());
+    m.put("cache_entries_v4", (long) cs.entriesV4());
+    m.put("cache_entries_v6", (long) cs.entriesV6());
+    m.put("cache_buckets", (long) cs.buckets());
+    m.put("cache_bytes", cs.approxBytes());
+    m.put("cache_evictions", cs.evictions());
+    m.put("cache_expired", cs.expired());
+    m.put("cache_rejected_share", cs.rejectedByShare());
+    m.put("cache_rejected_collision", cs.rejectedByCollision());
     if (server != null) {
       for (Map.Entry<ResultCode, Long> e : server.answered().entrySet()) {
-        line(sb, "queries_" + e.getKey().label(), e.getValue());
+        m.put("queries_" + e.getKey().label(), e.getValue());
       }
       for (Map.Entry<ProtocolException.Reason, Long> e : server.rejected().entrySet()) {
-        line(sb, "query_rejected_" + e.getKey().name().toLowerCase(java.util.Locale.ROOT),
-            e.getValue());
+        m.put("query_rejected_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
       }
-      line(sb, "query_refused", server.refused());
+      m.put("query_refused", server.refused());
       for (Map.Entry<String, Long> e : server.guardCounters().entrySet()) {
-        line(sb, e.getKey(), e.getValue());
+        m.put(e.getKey(), e.getValue());
       }
     }
     TranslationLog.Stats ts = translations.stats();
-    line(sb, "nat_translations", ts.entries());
-    line(sb, "nat_translations_recorded", ts.recorded());
-    line(sb, "nat_translations_evicted", ts.evicted());
-    line(sb, "nat_loss_events", ts.lossEvents());
-    line(sb, "nat_resyncs", ts.resyncs());
+    m.put("nat_translations", (long) ts.entries());
+    m.put("nat_translations_recorded", (long) ts.recorded());
+    m.put("nat_translations_evicted", (long) ts.evicted());
+    m.put("nat_loss_events", (long) ts.lossEvents());
+    m.put("nat_resyncs", (long) ts.resyncs());
     if (conntrack != null) {
       ConntrackWatcher.Stats cs2 = conntrack.stats();
-      line(sb, "conntrack_events", cs2.events());
-      line(sb, "conntrack_malformed", cs2.malformed());
+      m.put("conntrack_events", (long) cs2.events());
+      m.put("conntrack_malformed", (long) cs2.malformed());
     }
     if (pairing != null) {
       CapturePairing.Stats ps;
       synchronized (pairing) {
         ps = pairing.stats();
       }
-      line(sb, "pairing_paired", ps.paired());
-      line(sb, "pairing_ambiguous", ps.ambiguous());
-      line(sb, "pairing_expired", ps.expired());
+      m.put("pairing_paired", (long) ps.paired());
+      m.put("pairing_ambiguous", (long) ps.ambiguous());
+      m.put("pairing_expired", (long) ps.expired());
     }
     if (audit != null) {
-      line(sb, "audit_lines", audit.written());
-      line(sb, "audit_suppressed", audit.suppressed());
+      m.put("audit_lines", audit.written());
+      m.put("audit_suppressed", audit.suppressed());
     }
-    return sb.toString();
-  }
-
-  private static void line(StringBuilder sb, String name, long value) {
-    sb.append(name).append(' ').append(value).append('\n');
+    Runtime rt = Runtime.getRuntime();
+    m.put("memory_heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+    m.put("memory_heap_max_bytes", rt.maxMemory());
+    for (Supplier<Map<String, Long>> source : counterSources) {
+      m.putAll(source.get());
+    }
+    return m;
   }
 
   /** Logs the one-line summary pflogd-style daemons end with. */

@@ -2,6 +2,7 @@ package org.trackpeer.daemon;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,7 +60,8 @@ public record DaemonConfig(
     SyslogSink.Level auditLevel,
     int auditRate,
     String conntrack,
-    List<String> outsideInterfaces) {
+    List<String> outsideInterfaces,
+    InetSocketAddress prometheusListen) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/trackpeerd.conf");
   public static final int DEFAULT_PORT = 7709;
@@ -79,7 +81,7 @@ public record DaemonConfig(
           "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
           "rate-refusals", "auth-key-file",
           "audit", "audit-facility", "audit-level", "audit-rate",
-          "conntrack", "outside-interface");
+          "conntrack", "outside-interface", "prometheus-listen");
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -313,7 +315,24 @@ public record DaemonConfig(
           level(),
           (int) number("audit-rate", 20, 1, 10000, "lines per second"),
           conntrackMode(),
-          List.copyOf(list("outside-interface")));
+          List.copyOf(list("outside-interface")),
+          prometheusListen());
+    }
+
+    private InetSocketAddress prometheusListen() throws ConfigException {
+      String v = values.get("prometheus-listen");
+      if (v == null || v.isBlank() || v.strip().equals("off")) {
+        return null;
+      }
+      try {
+        Endpoint e = Endpoint.parse(v.strip(), true);
+        if (!e.address().isLoopbackAddress()) {
+          throw bad("prometheus-listen", "a loopback ADDRESS:PORT such as 127.0.0.1:9277");
+        }
+        return new InetSocketAddress(e.address(), e.port());
+      } catch (IllegalArgumentException ex) {
+        throw bad("prometheus-listen", "ADDRESS:PORT such as 127.0.0.1:9277, or off");
+      }
     }
 
     private String conntrackMode() throws ConfigException {

@@ -22,8 +22,8 @@ import org.trackpeer.net.MacAddress;
 public final class LocalAddresses {
   private static final Logger logger = LoggerFactory.getLogger(LocalAddresses.class);
 
-  private final List<MacAddress> extraMacs;
-  private final List<InetAddress> extraAddresses;
+  private volatile List<MacAddress> extraMacs;
+  private volatile List<InetAddress> extraAddresses;
   private volatile long[] macs = new long[0];
   private volatile Set<InetAddress> addresses = Set.of();
 
@@ -34,8 +34,15 @@ public final class LocalAddresses {
     refresh();
   }
 
+  /** Replaces the configured MACs and NAT addresses and re-reads the interfaces. */
+  public void reconfigure(List<MacAddress> macs, List<InetAddress> natAddresses) {
+    this.extraMacs = List.copyOf(macs);
+    this.extraAddresses = List.copyOf(natAddresses);
+    refresh();
+  }
+
   /** Re-reads the interfaces of this network namespace. */
-  public void refresh() {
+  public synchronized void refresh() {
     Set<Long> m = new HashSet<>();
     Set<InetAddress> a = new HashSet<>(extraAddresses);
     for (MacAddress mac : extraMacs) {

@@ -134,6 +134,11 @@ public final class Trackpeerd implements Callable<Integer> {
       description = "Interval of the Active_host list with -maclog 2.")
   Integer maclogActive;
 
+  @Option(names = {"--prometheus-listen"}, paramLabel = "ADDR:PORT",
+      description = "Serve the counters for Prometheus on http://ADDR:PORT/metrics (loopback "
+          + "only; default off).")
+  String prometheusListen;
+
   @Option(names = {"-d", "--foreground"},
       description = "Stay in the foreground and log to stderr (always the case; kept for "
           + "compatibility).")
@@ -146,6 +151,7 @@ public final class Trackpeerd implements Callable<Integer> {
   boolean checkConfig;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean agentStopped;
   private PrintWriter out = new PrintWriter(System.out, true);
   private PrintWriter err = new PrintWriter(System.err, true);
 
@@ -258,21 +264,92 @@ public final class Trackpeerd implements Callable<Integer> {
 
     agent.startCapture(ifaces);
     agent.startServing();
+    if (config.prometheusListen() != null) {
+      try {
+        PrometheusExporter exporter =
+            PrometheusExporter.start(config.prometheusListen(), agent::counters);
+        agent.closeOnStop(exporter);
+        logger.info("Prometheus metrics on http://{}:{}/metrics",
+            config.prometheusListen().getAddress().getHostAddress(), exporter.port());
+      } catch (IOException e) {
+        System.err.println("trackpeerd: prometheus-listen " + config.prometheusListen() + ": "
+            + e.getMessage());
+        agent.close();
+        return 1;
+      }
+    }
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
         config.listen().stream().map(a -> a.getHostAddress()).collect(
             java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      logger.info("stopping: {}", agent.summary());
-      agent.close();
-      stopped.countDown();
-    }, "shutdown"));
+    SystemdNotify notify = SystemdNotify.fromEnvironment();
+    if (notify.enabled()) {
+      Thread t = new Thread(() -> notifyWhenReady(agent, notify, config), "sd-notify");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(agent, notify));
+    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
+    for (String name : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopped.countDown());
+    }
+    Thread hook = new Thread(() -> stop(agent, notify), "shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down; the hook stops the agent
+      return 0;
+    }
+    stop(agent, notify);
     return 0;
+  }
+
+  private void stop(Agent agent, SystemdNotify notify) {
+    synchronized (stopped) {
+      if (!agentStopped) {
+        agentStopped = true;
+        notify.stopping();
+        logger.info("stopping: {}", agent.summary());
+        agent.close();
+      }
+    }
+  }
+
+  /** Re-reads the configuration on SIGHUP and applies what can change while running. */
+  private void reload(Agent agent, SystemdNotify notify) {
+    notify.reloading();
+    try {
+      DaemonConfig next = configure();
+      List<String> pending = agent.reload(next);
+      logger.info("configuration reloaded from {}: allow, tolerance, wildcard, wildcard-max, "
+          + "nat-addresses and ignore-macs applied", next.source() == null
+          ? "(built-in defaults)" : next.source());
+      if (!pending.isEmpty()) {
+        logger.warn("changed settings that take effect only after a restart: {}", pending);
+      }
+    } catch (ConfigException | RuntimeException e) {
+      logger.error("reload failed, running settings kept: {}", e.getMessage());
+    }
+    notify.reloaded("configuration reloaded");
+  }
+
+  /** Sends READY=1 once every capture source is open (the query port is bound already). */
+  private static void notifyWhenReady(Agent agent, SystemdNotify notify, DaemonConfig config) {
+    try {
+      while (!agent.ready()) {
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    notify.ready("capturing, answering queries on port " + config.port());
   }
 
   private DaemonConfig configure() throws ConfigException {
@@ -315,6 +392,7 @@ public final class Trackpeerd implements Callable<Integer> {
     setIf(raw, "maclog-poll", maclogPoll, "option --maclog-poll");
     setIf(raw, "maclog-expire", maclogExpire, "option --maclog-expire");
     setIf(raw, "maclog-active", maclogActive, "option --maclog-active");
+    setIf(raw, "prometheus-listen", prometheusListen, "option --prometheus-listen");
     return raw.validate();
   }
 

@@ -40,7 +40,7 @@ import org.trackpeer.proto.ResultCode;
 public final class QueryHandler {
   private static final long NANOS = 1_000_000_000L;
 
-  /** Settings the handler needs, fixed at start. */
+  /** Settings the handler needs; replaced as a whole on a configuration reload. */
   public record Settings(
       long retentionNanos, int defaultToleranceSeconds, boolean wildcard, int wildcardMax) {}
 
@@ -49,7 +49,7 @@ public final class QueryHandler {
   private final AgentClock clock;
   private final Predicate<InetAddress> isNatAddress;
   private final BooleanSupplier ready;
-  private final Settings settings;
+  private volatile Settings settings;
 
   /** Creates a handler over {@code cache}, without NAT translations. */
   public QueryHandler(
@@ -75,6 +75,11 @@ public final class QueryHandler {
     this.isNatAddress = isNatAddress;
     this.ready = ready;
     this.settings = settings;
+  }
+
+  /** Replaces the settings; queries after this call use {@code next}. */
+  public void update(Settings next) {
+    this.settings = next;
   }
 
   /**
