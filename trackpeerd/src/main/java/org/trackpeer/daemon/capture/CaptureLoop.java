@@ -23,7 +23,6 @@ public final class CaptureLoop implements Runnable {
   private static final Logger logger = LoggerFactory.getLogger(CaptureLoop.class);
   private static final long STATS_INTERVAL_NANOS = 1_000_000_000L;
   private static final long REOPEN_INTERVAL_MILLIS = 1000;
-  private static final int CLOCK_CHECK_FRAMES = 64;
 
   /** Receives decoded frames and capture events; called only from the loop's thread. */
   public interface FrameConsumer {
@@ -225,12 +224,10 @@ public final class CaptureLoop implements Runnable {
     long lastStatsNanos = System.nanoTime();
     long lastStatsWall = wallNanos();
     long dropsSeen = 0;
-    // frames read since the last look at the clock; the clock is read and framesSeen updated
-    // every CLOCK_CHECK_FRAMES frames and whenever a read returns no frame, not per frame
-    int unpublished = 0;
     while (running) {
       int rc = h.next();
       if (rc == PcapHandle.FRAME) {
+        framesSeen.incrementAndGet();
         DecodeOutcome outcome =
             decoder.decode(buf, 0, h.capLength(), h.wireLength(), h.timestampNanos(), frame);
         counters.count(outcome);
@@ -240,17 +237,12 @@ public final class CaptureLoop implements Runnable {
         if (outcome == DecodeOutcome.FLOW) {
           consumer.accept(frame, buf, interfaceIndex);
         }
-        if (++unpublished < CLOCK_CHECK_FRAMES) {
-          continue;
-        }
       } else if (rc == PcapHandle.EOF) {
         break;
       } else if (rc == PcapHandle.ERROR) {
         lastError = h.lastError();
         break;
       }
-      framesSeen.addAndGet(unpublished);
-      unpublished = 0;
       long now = System.nanoTime();
       if (now - lastStatsNanos >= STATS_INTERVAL_NANOS) {
         if (openedIndex != 0) {
@@ -274,7 +266,6 @@ public final class CaptureLoop implements Runnable {
         published = counters.snapshot();
       }
     }
-    framesSeen.addAndGet(unpublished);
     published = counters.snapshot();
     return lastStatsWall;
   }
