@@ -56,7 +56,7 @@ final class DecisionScenario {
     dir = Files.createTempDirectory("decide");
     syslogOut = dir.resolve("syslog.out");
     Path socket = dir.resolve("log");
-    startRsyslog(socket);
+    rsyslogd = Rsyslog.start(dir, socket, syslogOut, "local4.*");
 
     allowList = dir.resolve("allow.list");
     Files.writeString(allowList, "# only host a\n" + HOST_A_MAC + "  # host a\n");
@@ -238,30 +238,6 @@ final class DecisionScenario {
     while (!run(in(ns, "ss", "-Htln", "sport = :" + port)).contains(":" + port)) {
       if (System.nanoTime() > deadline) {
         fail("nothing listens on port " + port + " in " + ns);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private void startRsyslog(Path socket) throws Exception {
-    Path conf = dir.resolve("rsyslog.conf");
-    Files.writeString(conf, String.join("\n",
-        "global(workDirectory=\"" + dir + "\")",
-        "module(load=\"imuxsock\" SysSock.Use=\"off\")",
-        "input(type=\"imuxsock\" Socket=\"" + socket + "\" CreatePath=\"on\")",
-        "template(name=\"audit\" type=\"string\""
-            + " string=\"%syslogfacility-text%.%syslogseverity-text% %syslogtag%%msg%\\n\")",
-        "local4.* action(type=\"omfile\" file=\"" + syslogOut + "\" template=\"audit\")", ""));
-    rsyslogd = new ProcessBuilder("/usr/sbin/rsyslogd", "-n", "-f", conf.toString(),
-        "-i", dir.resolve("rsyslogd.pid").toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("rsyslogd.out").toFile())
-        .start();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!Files.exists(socket)) {
-      if (System.nanoTime() > deadline || !rsyslogd.isAlive()) {
-        fail("rsyslogd did not open its socket: "
-            + Files.readString(dir.resolve("rsyslogd.out")));
       }
       Thread.sleep(100);
     }

@@ -85,7 +85,7 @@ final class MaclogScenario {
 
     Path out = dir.resolve("out.log");
     Path socket = dir.resolve("log");
-    startRsyslog(out, socket);
+    rsyslogd = Rsyslog.start(dir, socket, out, "local4.*");
     buildLab();
 
     agent = startAgent(socket, dir.resolve("state"));
@@ -126,29 +126,6 @@ final class MaclogScenario {
     assertTrue(state.contains("lan0 " + MAC2 + " 0 192.0.2.11,192.0.2.12,2001:db8:1::12"),
         String.join("\n", state));
     assertTrue(lines.stream().allMatch(l -> l.chars().allMatch(c -> c >= 0x20 && c < 0x7f)));
-  }
-
-  private void startRsyslog(Path out, Path socket) throws Exception {
-    Path conf = dir.resolve("rsyslog.conf");
-    Files.writeString(conf, String.join("\n",
-        "global(workDirectory=\"" + dir + "\")",
-        "module(load=\"imuxsock\" SysSock.Use=\"off\")",
-        "input(type=\"imuxsock\" Socket=\"" + socket + "\" CreatePath=\"on\")",
-        "template(name=\"maclog\" type=\"string\""
-            + " string=\"%syslogfacility-text%.%syslogseverity-text% %syslogtag%%msg%\\n\")",
-        "local4.* action(type=\"omfile\" file=\"" + out + "\" template=\"maclog\")", ""));
-    rsyslogd = new ProcessBuilder("/usr/sbin/rsyslogd", "-n", "-f", conf.toString(),
-        "-i", dir.resolve("rsyslogd.pid").toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("rsyslogd.out").toFile())
-        .start();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!Files.exists(socket)) {
-      if (System.nanoTime() > deadline || !rsyslogd.isAlive()) {
-        fail("rsyslogd did not open its socket: " + Files.readString(dir.resolve("rsyslogd.out")));
-      }
-      Thread.sleep(100);
-    }
   }
 
   private void buildLab() throws Exception {

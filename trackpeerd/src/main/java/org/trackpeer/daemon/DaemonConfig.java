@@ -111,6 +111,10 @@ public record DaemonConfig(
       List<String> lines;
       try {
         lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw new ConfigException("configuration file " + file + ": not UTF-8 text");
+      } catch (java.nio.file.AccessDeniedException e) {
+        throw new ConfigException("configuration file " + file + ": permission denied");
       } catch (NoSuchFileException e) {
         if (required) {
           throw new ConfigException("configuration file " + file + ": no such file");
@@ -118,12 +122,13 @@ public record DaemonConfig(
         return raw;
       } catch (IOException e) {
         throw new ConfigException("configuration file " + file + ": " + e.getMessage());
-      } catch (java.io.UncheckedIOException e) {
-        throw new ConfigException("configuration file " + file + ": not UTF-8 text");
       }
       raw.source = file;
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);
+        if (i == 0 && line.startsWith("\uFEFF")) {
+          line = line.substring(1); // a byte-order mark some editors write
+        }
         int hash = line.indexOf('#');
         if (hash >= 0) {
           line = line.substring(0, hash);
@@ -161,8 +166,13 @@ public record DaemonConfig(
     }
 
     private ConfigException bad(String key, String allowed) {
+      String o = origin(key);
+      if (o.startsWith("option ")) {
+        return new ConfigException(
+            o + ": '" + values.get(key) + "': expected " + allowed, true);
+      }
       return new ConfigException(
-          origin(key) + ": " + key + " = '" + values.get(key) + "': expected " + allowed);
+          o + ": " + key + " = '" + values.get(key) + "': expected " + allowed);
     }
 
     private String string(String key, String dflt) {
@@ -239,6 +249,9 @@ public record DaemonConfig(
             throw bad(key, "interface names of at most 15 characters");
           }
         }
+      }
+      if (string("syslog-socket", "/dev/log").getBytes(StandardCharsets.UTF_8).length > 107) {
+        throw bad("syslog-socket", "a path of at most 107 bytes (the socket address limit)");
       }
       String rf = values.get("read-file");
       Path readFile = rf == null || rf.isEmpty() ? null : Path.of(rf);

@@ -147,6 +147,9 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "More log detail (repeat for more).")
   boolean[] verbose = new boolean[0];
 
+  @Option(names = {"-vv"}, hidden = true, description = "Same as -v -v.")
+  boolean veryVerbose;
+
   @Option(names = {"--check-config"}, description = "Validate the configuration and exit.")
   boolean checkConfig;
 
@@ -191,7 +194,15 @@ public final class Trackpeerd implements Callable<Integer> {
       config = configure();
     } catch (ConfigException e) {
       err.println("trackpeerd: " + e.getMessage());
-      return EX_CONFIG;
+      return e.commandLine() ? EX_USAGE : EX_CONFIG;
+    }
+    if (config.filter() != null) {
+      try {
+        CaptureLoop.checkFilter(config.filter());
+      } catch (CaptureException e) {
+        err.println("trackpeerd: filter = '" + config.filter() + "': " + e.getMessage());
+        return EX_CONFIG;
+      }
     }
     if (checkConfig) {
       out.println("trackpeerd: configuration "
@@ -215,15 +226,14 @@ public final class Trackpeerd implements Callable<Integer> {
 
     List<String> ifaces = config.interfaces();
     if (config.readFile() == null && ifaces.isEmpty()) {
-      String dflt = defaultInterface();
+      String[] dflt = defaultInterface();
       if (dflt == null) {
-        err.println("trackpeerd: no interface given and no default route to take one from;"
-            + " use -i IFACE");
+        err.println("trackpeerd: no interface given and none is up to take; use -i IFACE");
         return EX_CONFIG;
       }
-      logger.info("no interface configured: capturing on {}, the default route's interface",
-          dflt);
-      ifaces = List.of(dflt);
+      logger.info("no interface configured: capturing on {}, {}", dflt[0], dflt[1]);
+      logger.warn("on a NAT router the default route leads out: name the LAN side with -i");
+      ifaces = List.of(dflt[0]);
     }
     if (config.readFile() != null) {
       try {
@@ -424,18 +434,21 @@ public final class Trackpeerd implements Callable<Integer> {
   private void setLogLevel() {
     ch.qos.logback.classic.Logger root =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(verbose.length == 0 ? Level.INFO : verbose.length == 1 ? Level.DEBUG
-        : Level.TRACE);
+    int level = verbose.length + (veryVerbose ? 2 : 0);
+    root.setLevel(level == 0 ? Level.INFO : level == 1 ? Level.DEBUG : Level.TRACE);
   }
 
-  /** Returns the interface of the IPv4 default route, or the first interface that is up. */
-  static String defaultInterface() {
+  /**
+   * Returns the interface of the IPv4 default route, or else the first interface that is up,
+   * with the reason it was taken; null when there is none.
+   */
+  static String[] defaultInterface() {
     try (BufferedReader r = Files.newBufferedReader(Path.of("/proc/net/route"))) {
       String line;
       while ((line = r.readLine()) != null) {
         String[] f = line.trim().split("\\s+");
         if (f.length > 2 && f[1].equals("00000000")) {
-          return f[0];
+          return new String[] {f[0], "the default route's interface"};
         }
       }
     } catch (IOException e) {
@@ -444,7 +457,7 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
         if (ni.isUp() && !ni.isLoopback()) {
-          return ni.getName();
+          return new String[] {ni.getName(), "the first interface that is up"};
         }
       }
     } catch (SocketException e) {

@@ -64,8 +64,8 @@ final class TrackpeerdArgumentsTest {
 
   @Test
   void run_badCidrInAllow_namesValueAndForm() {
-    assertOneLine(run("--allow", "192.0.2.0/33", "--check-config"), 78,
-        "trackpeerd: option --allow: allow = '192.0.2.0/33': expected networks such as"
+    assertOneLine(run("--allow", "192.0.2.0/33", "--check-config"), 64,
+        "trackpeerd: option --allow: '192.0.2.0/33': expected networks such as"
             + " 192.0.2.0/24 or 2001:db8::/32");
   }
 
@@ -90,15 +90,30 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
-  void run_maclogThree_configErrorNamesLevels() {
-    assertOneLine(run("-maclog", "3", "--check-config"), 78,
-        "trackpeerd: option -maclog: maclog = '3': expected a level from 0 to 2");
+  void run_maclogThree_usageErrorNamesLevels() {
+    assertOneLine(run("-maclog", "3", "--check-config"), 64,
+        "trackpeerd: option -maclog: '3': expected a level from 0 to 2");
   }
 
   @Test
-  void run_portZero_configErrorNamesRange() {
-    assertOneLine(run("--port", "0", "--check-config"), 78,
-        "trackpeerd: option --port: port = '0': expected a UDP port from 1 to 65535");
+  void run_portZero_usageErrorNamesRange() {
+    assertOneLine(run("--port", "0", "--check-config"), 64,
+        "trackpeerd: option --port: '0': expected a UDP port from 1 to 65535");
+  }
+
+  @Test
+  void run_badFilterInFile_configErrorWithLibpcapsReason() throws IOException {
+    Path f = conf("filter = not port (");
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78,
+        "trackpeerd: filter = 'not port (': can't parse filter expression: syntax error");
+  }
+
+  @Test
+  void run_configWithByteOrderMark_isRead() throws IOException {
+    Path f = conf("\uFEFFretention = 60");
+    Result r = run("-c", f.toString(), "--check-config");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("trackpeerd: configuration " + f + " is valid\n", r.out());
   }
 
   @Test

@@ -78,6 +78,11 @@ public final class CaptureLoop implements Runnable {
     return new CaptureLoop(file.getFileName().toString(), file, ifIndex, s, consumer);
   }
 
+  /** Compiles a BPF filter now, so a bad one is reported before the daemon starts. */
+  public static void checkFilter(String expression) throws CaptureException {
+    PcapHandle.checkFilter(expression);
+  }
+
   /** Opens a file handle now, so a bad file is reported before the daemon starts. */
   public static void checkFile(Path file) throws CaptureException {
     PcapHandle.openFile(file).close();
@@ -144,8 +149,17 @@ public final class CaptureLoop implements Runnable {
       handle = h;
       capturing = true;
       logger.info("reading {} (link type {})", file, h.linkType());
-      readUntilEnd(h, new FrameDecoder(h.linkType()), new DecodeCounters(), 0);
-      logger.info("read {}: {} frames", file, framesSeen.get());
+      FrameDecoder decoder = new FrameDecoder(h.linkType());
+      if (!decoder.isSupported()) {
+        logger.warn("{}: link type {} is not decoded; its frames are counted and skipped",
+            file, h.linkType());
+      }
+      readUntilEnd(h, decoder, new DecodeCounters(), 0);
+      if (!lastError.isEmpty()) {
+        logger.warn("read {}: stopped after {} frames: {}", file, framesSeen.get(), lastError);
+      } else {
+        logger.info("read {}: {} frames", file, framesSeen.get());
+      }
     } catch (CaptureException e) {
       logger.error("{}", e.getMessage());
     } finally {

@@ -50,6 +50,9 @@ interface Libpcap extends Library {
   //     char *errbuf);
   Pointer pcap_open_offline_with_tstamp_precision(String fname, int precision, byte[] errbuf);
 
+  // pcap_t *pcap_open_dead(int linktype, int snaplen);
+  Pointer pcap_open_dead(int linktype, int snaplen);
+
   // int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **pkt_header, const u_char **pkt_data);
   int pcap_next_ex(Pointer p, PointerByReference header, PointerByReference data);
 

@@ -89,6 +89,30 @@ final class PcapHandle implements AutoCloseable {
     return new PcapHandle(file.toString(), p, true, 262144);
   }
 
+  /**
+   * Compiles {@code expression} for an Ethernet link without opening any capture, so a bad
+   * filter is found before the daemon starts.
+   *
+   * @throws CaptureException carrying libpcap's description of the error
+   */
+  static void checkFilter(String expression) throws CaptureException {
+    Libpcap pcap = Libpcap.get();
+    Pointer dead = pcap.pcap_open_dead(1, 262144);
+    if (dead == null) {
+      throw new CaptureException("filter: libpcap could not compile anything");
+    }
+    Memory program = new Memory(16);
+    program.clear();
+    try {
+      if (pcap.pcap_compile(dead, program, expression, 1, 0xFFFFFFFF) != 0) {
+        throw new CaptureException(pcap.pcap_geterr(dead));
+      }
+      pcap.pcap_freecode(program);
+    } finally {
+      pcap.pcap_close(dead);
+    }
+  }
+
   /** Sets a BPF filter expression. */
   void setFilter(String expression) throws CaptureException {
     Memory program = new Memory(16);

@@ -171,56 +171,35 @@ final class ConntrackParser {
       malformed++;
       return;
     }
-    TupleReader orig = null;
-    TupleReader reply = null;
-    long id = 0;
-    long status = 0;
+    TupleReader[] tuples = new TupleReader[3];
+    long[] idAndStatus = new long[2];
     long[] times = new long[3];
-    int p = start;
-    while (end - p >= 4) {
-      int alen = u16(buf, p);
-      int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
-      if (alen < 4 || alen > end - p) {
-        malformed++;
-        return;
-      }
-      int vs = p + 4;
-      int ve = p + alen;
-      switch (atype) {
-        case CTA_TUPLE_ORIG:
-          orig = readTuple(buf, vs, ve);
-          if (orig == null) {
-            malformed++;
-            return;
+    boolean wellFormed =
+        forEachAttribute(buf, start, end, (attr, vs, ve) -> {
+          switch (attr) {
+            case CTA_TUPLE_ORIG:
+            case CTA_TUPLE_REPLY:
+              tuples[attr] = readTuple(buf, vs, ve);
+              return tuples[attr] != null;
+            case CTA_ID:
+            case CTA_STATUS:
+              if (ve - vs >= 4) {
+                idAndStatus[attr == CTA_ID ? 0 : 1] = u32be(buf, vs);
+              }
+              return true;
+            case CTA_TIMESTAMP:
+              return readTimes(buf, vs, ve, times);
+            default:
+              return true;
           }
-          break;
-        case CTA_TUPLE_REPLY:
-          reply = readTuple(buf, vs, ve);
-          if (reply == null) {
-            malformed++;
-            return;
-          }
-          break;
-        case CTA_ID:
-          if (ve - vs >= 4) {
-            id = u32be(buf, vs);
-          }
-          break;
-        case CTA_STATUS:
-          if (ve - vs >= 4) {
-            status = u32be(buf, vs);
-          }
-          break;
-        case CTA_TIMESTAMP:
-          if (!readTimes(buf, vs, ve, times)) {
-            malformed++;
-            return;
-          }
-          break;
-        default:
-          break;
-      }
-      p += align(alen);
+        });
+    TupleReader orig = tuples[CTA_TUPLE_ORIG];
+    TupleReader reply = tuples[CTA_TUPLE_REPLY];
+    long id = idAndStatus[0];
+    long status = idAndStatus[1];
+    if (!wellFormed) {
+      malformed++;
+      return;
     }
     if (orig == null || reply == null) {
       malformed++;
@@ -237,118 +216,103 @@ final class ConntrackParser {
         times[CTA_TIMESTAMP_STOP]));
   }
 
-  /** Reads a CTA_TUPLE_* nest; returns null if it does not hold together. */
-  private static TupleReader readTuple(byte[] buf, int start, int end) {
-    TupleReader t = new TupleReader();
+  /** Receives one netlink attribute: its type and where its value starts and ends. */
+  private interface AttributeVisitor {
+    /** Returns false when the attribute does not hold together. */
+    boolean visit(int type, int valueStart, int valueEnd);
+  }
+
+  /**
+   * Walks the attributes between {@code start} and {@code end}; returns false when one is cut
+   * short or its visitor rejects it.
+   */
+  private static boolean forEachAttribute(
+      byte[] buf, int start, int end, AttributeVisitor visitor) {
     int p = start;
     while (end - p >= 4) {
       int alen = u16(buf, p);
       int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
       if (alen < 4 || alen > end - p) {
-        return null;
+        return false;
       }
-      int vs = p + 4;
-      int ve = p + alen;
-      if (atype == CTA_TUPLE_IP) {
-        if (!readIp(buf, vs, ve, t)) {
-          return null;
-        }
-      } else if (atype == CTA_TUPLE_PROTO) {
-        if (!readProto(buf, vs, ve, t)) {
-          return null;
-        }
+      if (!visitor.visit(atype, p + 4, p + alen)) {
+        return false;
       }
       p += align(alen);
     }
-    return t;
+    return true;
+  }
+
+  /** Reads a CTA_TUPLE_* nest; returns null if it does not hold together. */
+  private static TupleReader readTuple(byte[] buf, int start, int end) {
+    TupleReader t = new TupleReader();
+    boolean ok = forEachAttribute(buf, start, end, (type, vs, ve) -> {
+      if (type == CTA_TUPLE_IP) {
+        return readIp(buf, vs, ve, t);
+      } else if (type == CTA_TUPLE_PROTO) {
+        return readProto(buf, vs, ve, t);
+      }
+      return true;
+    });
+    return ok ? t : null;
   }
 
   /** Reads a CTA_TIMESTAMP nest into times[START] and times[STOP]. */
   private static boolean readTimes(byte[] buf, int start, int end, long[] times) {
-    int p = start;
-    while (end - p >= 4) {
-      int alen = u16(buf, p);
-      int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
-      if (alen < 4 || alen > end - p) {
-        return false;
+    return forEachAttribute(buf, start, end, (type, vs, ve) -> {
+      if ((type == CTA_TIMESTAMP_START || type == CTA_TIMESTAMP_STOP) && ve - vs >= 8) {
+        long v = (u32be(buf, vs) << 32) | u32be(buf, vs + 4);
+        times[type] = v > 0 ? v : 0;
       }
-      if ((atype == CTA_TIMESTAMP_START || atype == CTA_TIMESTAMP_STOP) && alen - 4 >= 8) {
-        long v = (u32be(buf, p + 4) << 32) | u32be(buf, p + 8);
-        times[atype] = v > 0 ? v : 0;
-      }
-      p += align(alen);
-    }
-    return true;
+      return true;
+    });
   }
 
   private static boolean readIp(byte[] buf, int start, int end, TupleReader t) {
-    int p = start;
-    while (end - p >= 4) {
-      int alen = u16(buf, p);
-      int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
-      if (alen < 4 || alen > end - p) {
+    return forEachAttribute(buf, start, end, (type, vs, ve) -> {
+      int size = ve - vs;
+      boolean v4 = type == CTA_IP_V4_SRC || type == CTA_IP_V4_DST;
+      boolean v6 = type == CTA_IP_V6_SRC || type == CTA_IP_V6_DST;
+      if (!v4 && !v6) {
+        return true;
+      }
+      if (size != (v4 ? 4 : 16)) {
         return false;
       }
-      int size = alen - 4;
-      switch (atype) {
-        case CTA_IP_V4_SRC:
-        case CTA_IP_V4_DST:
-          if (size != 4) {
-            return false;
-          }
-          break;
-        case CTA_IP_V6_SRC:
-        case CTA_IP_V6_DST:
-          if (size != 16) {
-            return false;
-          }
-          break;
-        default:
-          p += align(alen);
-          continue;
-      }
-      InetAddress a = address(buf, p + 4, size);
+      InetAddress a = address(buf, vs, size);
       if (a == null) {
         return false;
       }
-      if (atype == CTA_IP_V4_SRC || atype == CTA_IP_V6_SRC) {
+      if (type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC) {
         t.src = a;
       } else {
         t.dst = a;
       }
-      p += align(alen);
-    }
-    return true;
+      return true;
+    });
   }
 
   private static boolean readProto(byte[] buf, int start, int end, TupleReader t) {
-    int p = start;
-    while (end - p >= 4) {
-      int alen = u16(buf, p);
-      int atype = u16(buf, p + 2) & NLA_TYPE_MASK;
-      if (alen < 4 || alen > end - p) {
-        return false;
-      }
-      int size = alen - 4;
-      if (atype == CTA_PROTO_NUM) {
+    return forEachAttribute(buf, start, end, (type, vs, ve) -> {
+      int size = ve - vs;
+      if (type == CTA_PROTO_NUM) {
         if (size < 1) {
           return false;
         }
-        t.protocol = buf[p + 4] & 0xff;
-      } else if (atype == CTA_PROTO_SRC_PORT || atype == CTA_PROTO_DST_PORT) {
+        t.protocol = buf[vs] & 0xff;
+      } else if (type == CTA_PROTO_SRC_PORT || type == CTA_PROTO_DST_PORT) {
         if (size < 2) {
           return false;
         }
-        int port = ((buf[p + 4] & 0xff) << 8) | (buf[p + 5] & 0xff);
-        if (atype == CTA_PROTO_SRC_PORT) {
+        int port = ((buf[vs] & 0xff) << 8) | (buf[vs + 1] & 0xff);
+        if (type == CTA_PROTO_SRC_PORT) {
           t.srcPort = port;
         } else {
           t.dstPort = port;
         }
       }
-      p += align(alen);
-    }
-    return true;
+      return true;
+    });
   }
 
   private static InetAddress address(byte[] buf, int off, int size) {

@@ -256,6 +256,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
     int n = QueryCodec.encodeErrorReply(opcode, id, code, out, len);
     if (n > 0) {
       ch.send(ByteBuffer.wrap(out, 0, n), to);
+      answered.get(code).incrementAndGet();
     }
   }
 
