@@ -3,12 +3,22 @@ package org.trackpeer.daemon.cache;
 import java.util.Arrays;
 
 /**
- * Keeps at most one spare table array per power-of-two size, so buckets that are dropped hand
- * their arrays to the buckets that grow next and the heap stays flat once the cache is full.
+ * Keeps spare table arrays per power-of-two size, so buckets that are dropped hand their arrays
+ * to the buckets that grow next and the heap stays flat once the cache is full.
+ *
+ * <p>A returned array is dirty: zeroing it at once (2 MiB for a full IPv4 table) would stall
+ * the capture thread for a few hundred microseconds at every bucket change. So each size keeps
+ * at most one dirty array, zeroed a few words at a time by {@link #cleanSome} (called for each
+ * new entry), and at most one clean array, which {@link #take} hands out without work. When no
+ * clean array of the size is ready a new one is allocated; the dirty one becomes the clean
+ * spare for the next bucket. At most two spares per size are held.
  */
 final class ArrayPool {
   private final int stride;
-  private final long[][] spare = new long[32][];
+  private final long[][] clean = new long[32][];
+  private final long[][] dirty = new long[32][];
+  private final int[] zeroedWords = new int[32];
+  private int dirtyCount;
   private long spareBytes;
 
   ArrayPool(int stride) {
@@ -17,28 +27,58 @@ final class ArrayPool {
 
   /** Returns a zeroed array for {@code 1 << log2} slots. */
   long[] take(int log2) {
-    long[] a = spare[log2];
+    long[] a = clean[log2];
     if (a == null) {
       return new long[(1 << log2) * stride];
     }
-    spare[log2] = null;
+    clean[log2] = null;
     spareBytes -= bytesOf(a);
-    Arrays.fill(a, 0L);
     return a;
   }
 
-  /** Offers an array back; kept if its size has no spare yet, else left to the collector. */
+  /** Offers an array back; kept if its size has no dirty spare yet, else left to the collector. */
   void give(long[] a, int log2) {
-    if (a != null && spare[log2] == null) {
-      spare[log2] = a;
+    if (a != null && dirty[log2] == null) {
+      dirty[log2] = a;
+      zeroedWords[log2] = 0;
+      dirtyCount++;
       spareBytes += bytesOf(a);
     }
   }
 
+  /** Zeroes up to {@code words} words of a dirty spare; a fully zeroed one becomes clean. */
+  void cleanSome(int words) {
+    if (dirtyCount == 0) {
+      return;
+    }
+    for (int log2 = 0; log2 < dirty.length; log2++) {
+      long[] a = dirty[log2];
+      if (a == null) {
+        continue;
+      }
+      int from = zeroedWords[log2];
+      int to = Math.min(a.length, from + words);
+      Arrays.fill(a, from, to, 0L);
+      zeroedWords[log2] = to;
+      if (to == a.length) {
+        dirty[log2] = null;
+        dirtyCount--;
+        if (clean[log2] == null) {
+          clean[log2] = a;
+        } else {
+          spareBytes -= bytesOf(a);
+        }
+      }
+      return;
+    }
+  }
+
+  /** Bytes held in spare arrays, clean or not. */
   long spareBytes() {
     return spareBytes;
   }
 
+  /** Heap bytes of {@code a}, header included; 0 for null. */
   static long bytesOf(long[] a) {
     return a == null ? 0 : 16L + 8L * a.length;
   }

@@ -38,8 +38,9 @@ import org.trackpeer.proto.PeerRecord;
  * passed since the last frame recorded into it: at {@code now - lastMono >= retention} it is
  * gone, one nanosecond earlier it is kept. So a flow stays findable for at least the
  * retention after its last frame and at most retention plus one bucket span. Dropping a
- * bucket hands its two arrays to a pool ({@link ArrayPool}, one spare array per size) and
- * subtracts its MAC sketch: O(1) in the number of entries. A new bucket's tables start at the
+ * bucket hands its two arrays to a pool ({@link ArrayPool}, at most two spares per size; a
+ * returned array is zeroed 16 words per later insert, never all at once) and subtracts its MAC
+ * sketch: O(1) in the number of entries. A new bucket's tables start at the
  * size the previous bucket needed and take their arrays from the pool, so under steady traffic
  * the heap stays flat and nothing is allocated or rehashed. {@link #record} checks the oldest
  * bucket on every call, so expiry happens even without {@link #expire}.
@@ -70,7 +71,7 @@ import org.trackpeer.proto.PeerRecord;
  * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Tables double
  * at load 3/4, so a filled bucket sits at 3/4: 42.7 bytes per IPv4 and 74.7 per IPv6 entry. A
  * full cache consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket
- * and at most one spare array per table size: 30 million IPv4 entries take about 1.3 GB. A
+ * and at most two spare arrays per table size: 30 million IPv4 entries take about 1.3 GB. A
  * bucket closed by time before it filled sits between load 3/8 and 3/4, which matters only
  * when the cache is far from its cap.
  *
@@ -96,6 +97,9 @@ public final class FlowCache {
   private static final long HAS_MAC = 1L << 61;
   private static final int MAX_TABLE_LOG2 = 17;
   private static final int MAX_MARKS = 64;
+  // a bucket fills to 3/4 of its table: 16 words per insert zero a returned array of the same
+  // size (4 or 7 words per slot) within the first third of the next bucket's inserts
+  private static final int CLEAN_WORDS_PER_INSERT = 16;
 
   private final Object lock = new Object();
   private final Ticker ticker;
@@ -289,6 +293,8 @@ public final class FlowCache {
     } else {
       entriesV4++;
     }
+    pool4.cleanSome(CLEAN_WORDS_PER_INSERT);
+    pool6.cleanSome(CLEAN_WORDS_PER_INSERT);
     if (counted) {
       MacSketch.add(b.macCounts, macHash, 1);
       MacSketch.add(macCounts, macHash, 1);

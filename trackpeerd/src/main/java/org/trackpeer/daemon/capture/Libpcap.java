@@ -90,6 +90,8 @@ interface Libpcap extends Library {
 
     private Holder() {}
 
+    private static volatile String loadedName;
+
     private static Libpcap load() {
       List<String> names = new ArrayList<>();
       String pinned = System.getProperty("org.pcap4j.core.pcapLibName");
@@ -102,12 +104,22 @@ interface Libpcap extends Library {
       UnsatisfiedLinkError last = null;
       for (String name : names) {
         try {
-          return Native.load(name, Libpcap.class);
+          Libpcap lib = Native.load(name, Libpcap.class);
+          loadedName = name;
+          return lib;
         } catch (UnsatisfiedLinkError e) {
           last = e;
         }
       }
       throw last;
+    }
+
+    /** Returns the library name {@link #INSTANCE} was loaded under. */
+    static String libraryName() {
+      if (INSTANCE == null) {
+        throw new IllegalStateException("libpcap not loaded");
+      }
+      return loadedName;
     }
   }
 }

@@ -2,7 +2,6 @@ package org.trackpeer.daemon.capture;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.PointerByReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,11 +24,10 @@ final class PcapHandle implements AutoCloseable {
 
   private final Libpcap pcap = Libpcap.get();
   private final String source;
-  private final PointerByReference headerRef = new PointerByReference();
-  private final PointerByReference dataRef = new PointerByReference();
   private final Memory stats = new Memory(16);
   private final boolean offline;
   private final byte[] buffer;
+  private final NextFrame reader;
   private Pointer handle;
   private int capLength;
   private int wireLength;
@@ -40,6 +38,7 @@ final class PcapHandle implements AutoCloseable {
     this.handle = handle;
     this.offline = offline;
     this.buffer = new byte[Math.max(snaplen, 65535) + 256];
+    this.reader = new NextFrame(handle);
   }
 
   /**
@@ -147,17 +146,13 @@ final class PcapHandle implements AutoCloseable {
    * @return {@link #FRAME}, {@link #TIMEOUT}, {@link #EOF} or {@link #ERROR}
    */
   int next() {
-    int rc = pcap.pcap_next_ex(handle, headerRef, dataRef);
+    int rc = reader.next();
     if (rc == 1) {
-      Pointer hdr = headerRef.getValue();
-      long sec = hdr.getLong(0);
-      long frac = hdr.getLong(8);
-      int capLen = hdr.getInt(16);
-      wireLength = hdr.getInt(20);
+      wireLength = reader.wireLength;
       // timestamps are unsigned 32-bit seconds in pcap files: 2038 and 2106 must not go negative
-      timestampNanos = (sec & 0xFFFF_FFFFL) * 1_000_000_000L + frac;
-      capLength = Math.max(0, Math.min(capLen, buffer.length));
-      dataRef.getValue().read(0, buffer, 0, capLength);
+      timestampNanos = (reader.seconds & 0xFFFF_FFFFL) * 1_000_000_000L + reader.fraction;
+      capLength = Math.max(0, Math.min(reader.capLength, buffer.length));
+      reader.copy(buffer, capLength);
       return FRAME;
     }
     if (rc == 0) {

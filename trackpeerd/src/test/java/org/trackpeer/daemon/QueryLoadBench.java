@@ -1,0 +1,200 @@
+package org.trackpeer.daemon;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import org.trackpeer.daemon.cache.CacheConfig;
+import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.capture.DecodedFrame;
+import org.trackpeer.daemon.query.QueryHandler;
+import org.trackpeer.daemon.query.QueryServer;
+import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.QueryCodec;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.QueryRequest;
+
+/**
+ * Query round trips on loopback against the real query server while another thread records
+ * new flows into the same cache at a fixed rate.
+ *
+ * <p>The sender is open-loop: it sends at the asked rate whatever the replies do, and a second
+ * thread takes the replies and matches them by request id, so a slow reply cannot hide the
+ * ones queued behind it. After the load phase, wildcard queries (time 0) are timed one by one
+ * against the cache as it then is.
+ *
+ * <p>Usage: {@code QueryLoadBench INGEST_PER_SECOND QUERIES_PER_SECOND SECONDS PREFILL}
+ */
+public final class QueryLoadBench {
+  private static final int PAD_BYTES = 256;
+
+  private QueryLoadBench() {}
+
+  /** Runs the load and prints percentiles in microseconds. */
+  public static void main(String[] args) throws Exception {
+    long ingestRate = Long.parseLong(args[0]);
+    int queryRate = Integer.parseInt(args[1]);
+    int seconds = Integer.parseInt(args[2]);
+    int prefill = Integer.parseInt(args[3]);
+    AgentClock clock = AgentClock.system();
+    FlowCache cache = new FlowCache(CacheConfig.defaults(), clock);
+    int idx = cache.registerInterface("bench0");
+    long startWall = clock.wallNanos();
+    DecodedFrame f = new DecodedFrame();
+    for (int i = 0; i < prefill; i++) {
+      flow(f, i, startWall);
+      cache.record(f, idx);
+    }
+    // the wildcard target: 100 flows to 203.0.113.99:53, among everything else
+    for (int i = 0; i < 100; i++) {
+      flow(f, i, startWall);
+      f.dstIp4 = 0xcb007163;
+      cache.record(f, idx);
+    }
+    QueryHandler handler = new QueryHandler(cache, clock, a -> false, () -> true,
+        new QueryHandler.Settings(CacheConfig.DEFAULT_RETENTION_NANOS, 5, true, 100_000));
+    InetAddress lo = InetAddress.getLoopbackAddress();
+    QueryServer server = new QueryServer(List.of(lo), 0, handler, a -> true, () -> "");
+    Thread serverThread = new Thread(server, "query-server");
+    serverThread.start();
+    int port = server.localPort();
+
+    Thread ingest = new Thread(() -> ingest(cache, idx, ingestRate, prefill), "ingest");
+    ingest.setDaemon(true);
+    ingest.start();
+
+    int total = queryRate * seconds;
+    long[] sent = new long[total];
+    long[] rtt = new long[total];
+    Arrays.fill(rtt, -1);
+    DatagramChannel ch = DatagramChannel.open();
+    ch.connect(new InetSocketAddress(lo, port));
+    Thread receiver = new Thread(() -> receive(ch, sent, rtt, total), "receiver");
+    receiver.setDaemon(true);
+    receiver.start();
+    InetAddress dst = InetAddress.getByName("203.0.113.10");
+    long stepNanos = 1_000_000_000L / queryRate;
+    long t0 = System.nanoTime();
+    for (int q = 0; q < total; q++) {
+      long due = t0 + q * stepNanos;
+      // parks without spinning: on two cores a spinning sender would starve the server; a
+      // late wake-up sends the queries that fell due at once
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      int i = (int) ((q * 7919L) % prefill);
+      QueryRequest r = new QueryRequest(q, QueryRequest.UDP,
+          new Endpoint(InetAddress.getByAddress(ip4(0xc0000200 | ((i >>> 16) & 0xFF))),
+              i & 0xFFFF),
+          new Endpoint(dst, 53), startWall / 1_000_000_000L, 5, 0);
+      byte[] b = QueryCodec.encodeRequest(r, PAD_BYTES);
+      sent[q] = System.nanoTime();
+      ch.write(ByteBuffer.wrap(b));
+    }
+    long elapsed = System.nanoTime() - t0;
+    Thread.sleep(500);
+    stop = true;
+    long[] got = Arrays.stream(rtt).filter(v -> v >= 0).sorted().toArray();
+    System.out.printf(
+        "queries sent=%d answered=%d rate=%.0f/s ingest=%d/s (achieved %.0f/s)"
+            + " rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
+        total, got.length, total * 1e9 / elapsed, ingestRate, ingested[0] * 1e9 / elapsed,
+        pct(got, 0.5), pct(got, 0.99), pct(got, 0.999),
+        got.length == 0 ? 0 : got[got.length - 1] / 1e3);
+    ch.close();
+
+    long[] wild = new long[5];
+    InetAddress wildDst = InetAddress.getByName("203.0.113.99");
+    try (DatagramChannel wc = DatagramChannel.open()) {
+      wc.connect(new InetSocketAddress(lo, port));
+      ByteBuffer in = ByteBuffer.allocate(2048);
+      for (int k = 0; k < wild.length; k++) {
+        QueryRequest r = new QueryRequest(1_000_000 + k, QueryRequest.UDP,
+            new Endpoint(InetAddress.getByAddress(ip4(0xc0000202)), 0),
+            new Endpoint(wildDst, 53), 0, 0, 0);
+        long w0 = System.nanoTime();
+        wc.write(ByteBuffer.wrap(QueryCodec.encodeRequest(r, 1400)));
+        in.clear();
+        wc.read(in);
+        wild[k] = System.nanoTime() - w0;
+      }
+    }
+    Arrays.sort(wild);
+    System.out.printf("wildcard cache-entries=%d rtt-ms median=%.1f max=%.1f%n",
+        cache.stats().entries(), wild[wild.length / 2] / 1e6, wild[wild.length - 1] / 1e6);
+    server.close();
+    serverThread.join(2000);
+  }
+
+  private static volatile boolean stop;
+  private static final long[] ingested = new long[1];
+
+  private static double pct(long[] sorted, double p) {
+    return sorted.length == 0
+        ? 0
+        : sorted[(int) Math.min(sorted.length - 1, sorted.length * p)] / 1e3;
+  }
+
+  private static byte[] ip4(int v) {
+    return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+  }
+
+  private static void flow(DecodedFrame f, long i, long wallNanos) {
+    f.reset();
+    f.timestampNanos = wallNanos;
+    f.hasSrcMac = true;
+    f.srcMac = 0x02005e100000L | (i & 0xFF);
+    f.vlan = DecodedFrame.NO_VLAN;
+    f.ipVersion = 4;
+    f.protocol = 17;
+    f.hasPorts = true;
+    f.srcIp4 = 0xc0000200 | (int) ((i >>> 16) & 0xFF);
+    f.dstIp4 = i < Integer.MAX_VALUE ? 0xcb00710a : 0xcb00710b;
+    f.srcPort = (int) (i & 0xFFFF);
+    f.dstPort = 53 + (int) (i >>> 24);
+  }
+
+  private static void ingest(FlowCache cache, int idx, long rate, long firstFlow) {
+    DecodedFrame f = new DecodedFrame();
+    long t0 = System.nanoTime();
+    long n = 0;
+    while (!stop) {
+      long wall = System.currentTimeMillis() * 1_000_000L;
+      for (int k = 0; k < 256; k++) {
+        flow(f, firstFlow + n + k, wall);
+        // a different destination than the queried flows: inserts only, no answers changed
+        f.dstIp4 = 0xcb007114;
+        cache.record(f, idx);
+      }
+      n += 256;
+      ingested[0] = n;
+      long due = t0 + n * 1_000_000_000L / rate;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    }
+  }
+
+  private static void receive(DatagramChannel ch, long[] sent, long[] rtt, int total) {
+    ByteBuffer in = ByteBuffer.allocate(2048);
+    try {
+      while (true) {
+        in.clear();
+        ch.read(in);
+        long now = System.nanoTime();
+        QueryReply r = QueryCodec.decodeReply(in.array(), 0, in.position());
+        int id = (int) r.requestId();
+        if (id >= 0 && id < total) {
+          rtt[id] = now - sent[id];
+        }
+      }
+    } catch (Exception e) {
+      // channel closed at the end of the run
+    }
+  }
+}
