@@ -47,6 +47,8 @@ public record DaemonConfig(
     int maclogPollSeconds,
     int maclogExpireSeconds,
     int maclogActiveSeconds,
+    SyslogSink.Facility maclogFacility,
+    SyslogSink.Level maclogLevel,
     Path syslogSocket,
     Path stateDir,
     double ratePerClient,
@@ -77,7 +79,8 @@ public record DaemonConfig(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
           "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "filter", "maclog",
-          "maclog-poll", "maclog-expire", "maclog-active", "syslog-socket", "state-dir",
+          "maclog-poll", "maclog-expire", "maclog-active", "maclog-facility", "maclog-level",
+          "syslog-socket", "state-dir",
           "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
           "rate-refusals", "auth-key-file",
           "audit", "audit-facility", "audit-level", "audit-rate",
@@ -315,6 +318,8 @@ public record DaemonConfig(
           (int) number("maclog-poll", 5, 1, 3600, "seconds"),
           (int) number("maclog-expire", 30, 1, 86400, "seconds"),
           (int) number("maclog-active", 180, 1, 86400, "seconds"),
+          facility("maclog-facility", "local4"),
+          level("maclog-level", "info"),
           Path.of(string("syslog-socket", "/dev/log")),
           Path.of(string("state-dir", "/var/lib/trackpeerd")),
           number("rate-per-client", 20, 0, 100_000, "queries a second (0 = unlimited)"),
@@ -324,8 +329,8 @@ public record DaemonConfig(
           number("rate-refusals", 10, 0, 100_000, "replies a second (0 = unlimited)"),
           keyFile == null || keyFile.isBlank() ? null : Path.of(keyFile.strip()),
           bool("audit", true),
-          facility(),
-          level(),
+          facility("audit-facility", "local4"),
+          level("audit-level", "notice"),
           (int) number("audit-rate", 20, 1, 10000, "lines per second"),
           conntrackMode(),
           List.copyOf(list("outside-interface")),
@@ -356,19 +361,19 @@ public record DaemonConfig(
       return v;
     }
 
-    private SyslogSink.Facility facility() throws ConfigException {
+    private SyslogSink.Facility facility(String key, String dflt) throws ConfigException {
       try {
-        return SyslogSink.Facility.parse(string("audit-facility", "local4"));
+        return SyslogSink.Facility.parse(string(key, dflt));
       } catch (IllegalArgumentException e) {
-        throw bad("audit-facility", "a syslog facility such as local4, daemon or auth");
+        throw bad(key, "a syslog facility such as local4, daemon or auth");
       }
     }
 
-    private SyslogSink.Level level() throws ConfigException {
+    private SyslogSink.Level level(String key, String dflt) throws ConfigException {
       try {
-        return SyslogSink.Level.parse(string("audit-level", "notice"));
+        return SyslogSink.Level.parse(string(key, dflt));
       } catch (IllegalArgumentException e) {
-        throw bad("audit-level", "a syslog level such as notice, info or warning");
+        throw bad(key, "a syslog level such as notice, info or warning");
       }
     }
   }

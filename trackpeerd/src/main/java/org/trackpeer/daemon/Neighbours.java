@@ -28,19 +28,24 @@ final class Neighbours {
     if (!Files.isWritable(config.stateDir())) {
       throw new IOException("state directory " + config.stateDir() + " is not writable");
     }
-    NeighbourConfig nc =
-        NeighbourConfig.defaults(config.maclog())
-            .withIntervals(
-                Duration.ofSeconds(config.maclogPollSeconds()),
-                Duration.ofSeconds(config.maclogExpireSeconds()),
-                Duration.ofSeconds(config.maclogActiveSeconds()))
-            .withStateDir(config.stateDir());
+    NeighbourConfig nc = neighbourConfig(config);
     SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
     NeighbourWatcher watcher = new NeighbourWatcher(nc, sink, Clock.systemDefaultZone());
     agent.addCounters(() -> counters(watcher, sink));
     agent.closeOnStop(watcher);
     agent.closeOnStop(sink);
     watcher.start();
+  }
+
+  /** The neighbour settings of {@code config}: intervals, state directory, facility, level. */
+  static NeighbourConfig neighbourConfig(DaemonConfig config) {
+    return NeighbourConfig.defaults(config.maclog())
+        .withIntervals(
+            Duration.ofSeconds(config.maclogPollSeconds()),
+            Duration.ofSeconds(config.maclogExpireSeconds()),
+            Duration.ofSeconds(config.maclogActiveSeconds()))
+        .withStateDir(config.stateDir())
+        .withSyslog(config.maclogFacility(), config.maclogLevel());
   }
 
   /** The watcher's and the syslog sink's counters, named for the stats report. */

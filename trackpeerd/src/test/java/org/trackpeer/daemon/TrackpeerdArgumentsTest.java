@@ -77,6 +77,21 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
+  void run_badMaclogFacilityInFile_namesKeyValueAndAllowed() throws IOException {
+    Path f = conf("maclog = 1", "maclog-facility = local8");
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, "trackpeerd: " + f
+        + ":2: maclog-facility = 'local8': expected a syslog facility such as local4, daemon"
+        + " or auth");
+  }
+
+  @Test
+  void run_badMaclogLevelInFile_namesKeyValueAndAllowed() throws IOException {
+    Path f = conf("maclog-level = chatty");
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, "trackpeerd: " + f
+        + ":1: maclog-level = 'chatty': expected a syslog level such as notice, info or warning");
+  }
+
+  @Test
   void run_unknownOption_usageError() {
     Result r = run("--colour", "blue");
     assertOneLine(r, 64, "trackpeerd: Unknown options: '--colour', 'blue'");
