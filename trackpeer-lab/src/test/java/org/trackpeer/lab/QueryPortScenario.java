@@ -2,6 +2,7 @@ package org.trackpeer.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.trackpeer.lab.Lab.bin;
 import static org.trackpeer.lab.Lab.in;
 import static org.trackpeer.lab.Lab.run;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.TestInstance;
  * The query port seen from several source addresses: the NAT lab's server namespace gets
  * extra addresses in 198.51.100.0/24 and the client sends from each with {@code --bind}. One
  * agent applies allow lists and rate limits, a second one on another port requires
- * authentication.
+ * authentication and sends its audit lines to a private rsyslogd (when rsyslog is installed).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class QueryPortScenario {
@@ -29,6 +30,7 @@ final class QueryPortScenario {
   private Path dir;
   private Lab.Background plain;
   private Lab.Background authed;
+  private PrivateSyslog syslog;
 
   @BeforeAll
   void buildLab() throws Exception {
@@ -49,7 +51,12 @@ final class QueryPortScenario {
         + " 198.51.100.14/32\nrate-per-client = 1\nrate-per-client-burst = 1\n"
         + "rate-refusals = 100\n");
     Path authConf = dir.resolve("auth.conf");
-    Files.writeString(authConf, "allow = 198.51.100.0/24\nauth-key-file = " + keys + "\n");
+    if (Files.isExecutable(Path.of("/usr/sbin/rsyslogd"))) {
+      syslog = PrivateSyslog.start(Files.createDirectory(dir.resolve("syslog")),
+          Duration.ofSeconds(30));
+    }
+    Files.writeString(authConf, "allow = 198.51.100.0/24\nauth-key-file = " + keys + "\n"
+        + (syslog == null ? "" : "syslog-socket = " + syslog.socket + "\n"));
     plain = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", plainConf.toString(),
         "-i", "lan0", "--listen", "127.0.0.1", "--listen", "203.0.113.1"));
     authed = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", authConf.toString(),
@@ -71,11 +78,12 @@ final class QueryPortScenario {
       }
     }
     run(bin("lab/natlab"), "down", lab);
-    for (String f : new String[] {"agent.keys", "client.keys", "wrong.keys", "plain.conf",
-        "auth.conf"}) {
-      Files.deleteIfExists(dir.resolve(f));
+    if (syslog != null) {
+      syslog.close();
     }
-    Files.deleteIfExists(dir);
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   private Lab.Result ask(String from, String agent, String... extra) {
@@ -127,5 +135,19 @@ final class QueryPortScenario {
     Lab.Result wrong = ask("198.51.100.14", agent, "--key-file",
         dir.resolve("wrong.keys").toString());
     assertEquals(3, wrong.exit(), wrong.out() + wrong.err());
+  }
+
+  @Test
+  void authenticatedAgent_answeredQuery_auditLineNamesKeyId() throws Exception {
+    assumeTrue(syslog != null, "needs rsyslog installed");
+    Lab.Result ok = ask("198.51.100.14", "203.0.113.1:7710", "--key-file",
+        dir.resolve("client.keys").toString(), "-time", "1000000000", "--tolerance", "3");
+    assertEquals(13, ok.exit(), ok.out() + ok.err());
+    String line = syslog.await(l -> l.contains(" key=4 ") && l.contains(" time=1000000000 "),
+        "audit line of the authenticated query", Duration.ofSeconds(30));
+    assertTrue(line.matches("local4\\.notice trackpeerd\\[\\d+\\]: Query"
+        + " from=198\\.51\\.100\\.14:\\d+ key=4 id=[0-9a-f]+ proto=tcp"
+        + " src=203\\.0\\.113\\.1:40999 dst=203\\.0\\.113\\.10:23 time=1000000000"
+        + " tolerance=3 page=0 result=outside_window evidence=none count=0 macs=-"), line);
   }
 }

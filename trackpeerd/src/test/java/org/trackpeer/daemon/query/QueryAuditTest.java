@@ -49,6 +49,26 @@ final class QueryAuditTest {
   }
 
   @Test
+  void answered_authenticated_namesKeyId() {
+    audit.answered(CLIENT, request(QueryRequest.TCP), new QueryReply(1, ResultCode.FOUND,
+        Evidence.TRANSLATION, 1, false, List.of(record("02:00:5e:00:01:01"))), 42);
+    assertEquals(List.of("Query from=203.0.113.10:40001 key=42 id=abcdef proto=tcp"
+        + " src=203.0.113.1:49200 dst=203.0.113.10:2323 time=1700000000 tolerance=5 page=0"
+        + " result=found evidence=translation count=1 macs=02:00:5e:00:01:01"), lines);
+  }
+
+  @Test
+  void answeredAndStats_largestKeyId_printedUnsigned() {
+    audit.answered(CLIENT, request(QueryRequest.UDP), QueryReply.of(1, ResultCode.NOT_FOUND),
+        4_294_967_295L);
+    audit.stats(CLIENT, request(QueryRequest.TCP), 0);
+    assertEquals(List.of("Query from=203.0.113.10:40001 key=4294967295 id=abcdef proto=udp"
+        + " src=203.0.113.1:49200 dst=203.0.113.10:2323 time=1700000000 tolerance=5 page=0"
+        + " result=not_found evidence=none count=0 macs=-",
+        "Stats from=203.0.113.10:40001 key=0 id=abcdef result=found"), lines);
+  }
+
+  @Test
   void answered_ambiguous_listsEveryMacOnce() {
     audit.answered(CLIENT, request(QueryRequest.UDP), new QueryReply(1, ResultCode.AMBIGUOUS,
         Evidence.PORT_MATCH, 3, false, List.of(record("02:00:5e:00:01:01"),

@@ -13,6 +13,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -274,6 +277,23 @@ final class QueryServerTest {
       assertTrue(r.length <= req.length);
       int body = Auth.openReply(r, r.length, KEY, nonce);
       assertEquals(ResultCode.NOT_READY, QueryCodec.decodeReply(r, 0, body).result());
+    }
+  }
+
+  @Test
+  void serve_authenticatedWithAudit_lineNamesKeyId() throws Exception {
+    start(new QueryGuard.Settings(0, 1, 0, 1, 0, Map.of(3L, KEY)));
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    server.audit(new QueryAudit(lines::add, 100, nanos::get));
+    try (DatagramSocket s = socket(ALLOWED)) {
+      byte[] nonce = new byte[16];
+      nonce[0] = 5;
+      send(s, sealed(0x5a, WALL_SECONDS, nonce, KEY));
+      receive(s);
+      assertEquals("Query from=127.0.0.2:" + s.getLocalPort() + " key=3 id=5a proto=tcp"
+          + " src=203.0.113.5:40000 dst=198.51.100.7:443 time=1700000000 tolerance=0 page=0"
+          + " result=not_ready evidence=none count=0 macs=-",
+          lines.poll(5, TimeUnit.SECONDS));
     }
   }
 
