@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.LastErrorException;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,6 +17,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.trackpeer.daemon.syslog.SyslogSink.Facility;
@@ -104,6 +109,112 @@ final class SyslogSinkTest {
         assertNull(rx.receive());
         assertEquals(2, sink.fallbackLines());
       }
+    }
+  }
+
+  /** Fills the receive queue of the socket at {@code path} until the kernel refuses more. */
+  private static int fillReceiveQueue(Path path) {
+    int fd = UnixDatagram.open();
+    try {
+      UnixDatagram.connect(fd, path.toString());
+      UnixDatagram.setTimeout(fd, UnixDatagram.SO_SNDTIMEO, 10);
+      byte[] filler = "<166>filler".getBytes(StandardCharsets.US_ASCII);
+      int n = 0;
+      while (true) {
+        try {
+          UnixDatagram.send(fd, filler);
+          n++;
+        } catch (LastErrorException e) {
+          assertEquals(UnixDatagram.EAGAIN, e.getErrorCode());
+          return n;
+        }
+      }
+    } finally {
+      UnixDatagram.close(fd);
+    }
+  }
+
+  @Test
+  void send_receiverStuck_returnsAtOnceAndLinesGoToFallbackAfterBoundedWait() throws Exception {
+    Path sock = dir.resolve("stuck.sock");
+    try (DatagramReceiver rx = DatagramReceiver.bind(sock, 100)) {
+      assertTrue(fillReceiveQueue(sock) > 0);
+      try (SyslogSink sink =
+          SyslogSink.open(sock, "trackpeerd", JAN_5, errStream, Duration.ZERO)) {
+        long slowest = 0;
+        for (int i = 0; i < 3; i++) {
+          long t0 = System.nanoTime();
+          sink.send(Facility.LOCAL4, Level.INFO, "New_host n=" + i);
+          slowest = Math.max(slowest, System.nanoTime() - t0);
+        }
+        assertTrue(slowest < 100_000_000L, "send took " + slowest + " ns");
+        // Each line waits at most the send timeout (1 s) for the stuck receiver.
+        assertTrue(sink.flush(Duration.ofSeconds(20)));
+        assertEquals(0, sink.sent());
+        assertEquals(3, sink.fallbackLines());
+        assertEquals(0, sink.dropped());
+        String prefix = "<166>Jan  5 07:08:09 trackpeerd[" + pid + "]: New_host n=";
+        assertEquals(prefix + "0\n" + prefix + "1\n" + prefix + "2\n",
+            err.toString(StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  /** An output stream whose first write blocks until released, as a pipe nobody reads. */
+  private static final class StuckStream extends OutputStream {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final ByteArrayOutputStream written = new ByteArrayOutputStream();
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      entered.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      written.write(b, off, len);
+    }
+  }
+
+  @Test
+  void send_queueFull_returnsAtOnceAndCountsEveryLineBeyondAsDropped() throws Exception {
+    StuckStream stuck = new StuckStream();
+    PrintStream fallback = new PrintStream(stuck, false, StandardCharsets.US_ASCII);
+    SyslogSink sink =
+        SyslogSink.open(dir.resolve("absent"), "trackpeerd", JAN_5, fallback, Duration.ZERO);
+    try {
+      sink.send(Facility.LOCAL4, Level.INFO, "first");
+      assertTrue(stuck.entered.await(10, TimeUnit.SECONDS), "drainer never wrote");
+      // The drainer holds "first" and is stuck: the queue takes QUEUE_CAPACITY more lines.
+      int extra = 500;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < SyslogSink.QUEUE_CAPACITY + extra; i++) {
+        sink.send(Facility.LOCAL4, Level.INFO, "line " + i);
+      }
+      long elapsed = System.nanoTime() - t0;
+      assertTrue(elapsed < 5_000_000_000L, "sends took " + elapsed + " ns");
+      assertEquals(extra, sink.dropped());
+      assertEquals(0, sink.fallbackLines());
+      assertFalse(sink.flush(Duration.ofMillis(50)));
+      stuck.release.countDown();
+      assertTrue(sink.flush(Duration.ofSeconds(20)));
+      assertEquals(0, sink.sent());
+      assertEquals(1 + SyslogSink.QUEUE_CAPACITY, sink.fallbackLines());
+      assertEquals(extra, sink.dropped());
+      String text = stuck.written.toString(StandardCharsets.US_ASCII);
+      assertTrue(text.contains("]: line " + (SyslogSink.QUEUE_CAPACITY - 1) + "\n"), "last kept");
+      assertFalse(text.contains("]: line " + SyslogSink.QUEUE_CAPACITY + "\n"), "first dropped");
+    } finally {
+      stuck.release.countDown();
+      sink.close();
     }
   }
 
