@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:stopped cleanly, or --check-config found no error",
-      "1:runtime failure (capture or query port could not be opened)",
+      "1:runtime failure (query port or prometheus-listen cannot be bound, connection tracking"
+          + " required but unavailable); a missing capture interface is waited for, not a"
+          + " failure",
       "64:bad command line (EX_USAGE)",
       "66:capture file missing, unreadable or not a capture (EX_NOINPUT)",
       "73:state directory cannot be created or written (EX_CANTCREAT)",
