@@ -160,6 +160,42 @@ final class NeighbourTrackerTest {
         poll(e("eth0", "192.0.2.11", other), e("eth0", "192.0.2.12", B)));
   }
 
+  /** Polls with 192.0.2.11 on {@code owner}; A and B stay present on .13 and .12. */
+  private List<String> flapPoll(String owner) {
+    return poll(e("eth0", "192.0.2.11", owner), e("eth0", "192.0.2.12", B),
+        e("eth0", "192.0.2.13", A));
+  }
+
+  /** Polls with 192.0.2.11 on {@code owner} until a poll logs something; returns that. */
+  private List<String> flapPollUntilLine(String owner) {
+    for (int i = 0; i < 100; i++) {
+      List<String> lines = flapPoll(owner);
+      if (!lines.isEmpty()) {
+        return lines;
+      }
+    }
+    throw new AssertionError("no line in 100 polls");
+  }
+
+  @Test
+  void update_flappingOverTwoWindows_eachSummaryCountsOnlyMovesSinceTheLastLine() {
+    assertEquals(2, flapPoll(A).size());
+    assertEquals(List.of("Changed_host if=eth0 ip=192.0.2.11 mac=" + B + " old_mac=" + A
+        + " flags=local"), flapPoll(B));
+    String[] owners = {A, B, A, B, A, B, A};
+    for (int i = 0; i < 4; i++) {
+      assertEquals(List.of(), flapPoll(owners[i]));
+    }
+    assertEquals(List.of("Changed_host if=eth0 ip=192.0.2.11 mac=" + B + " old_mac=" + A
+        + " flags=local flips=4"), flapPollUntilLine(B));
+    // The summary starts the next window: its 3 moves give flips=3, not 7.
+    for (int i = 4; i < 7; i++) {
+      assertEquals(List.of(), flapPoll(owners[i]));
+    }
+    assertEquals(List.of("Changed_host if=eth0 ip=192.0.2.11 mac=" + A + " old_mac=" + B
+        + " flags=local flips=3"), flapPollUntilLine(A));
+  }
+
   @Test
   void update_thirdMacDuringFlap_reportedAtOnceWithPendingCount() {
     poll(e("eth0", "192.0.2.11", A), e("eth0", "192.0.2.12", B), e("eth0", "192.0.2.13", C));
