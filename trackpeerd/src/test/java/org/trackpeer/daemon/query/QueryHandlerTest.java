@@ -77,6 +77,17 @@ final class QueryHandlerTest {
         Evidence.TRANSLATION);
   }
 
+  /**
+   * Asks about {@code publicPort} at T0, checks that the answer is {@code before}, marks a loss
+   * of conntrack events around T0, and returns the answer to the same question.
+   */
+  private QueryReply askBeforeAndAfterLoss(TranslationLog log, int publicPort, ResultCode before) {
+    QueryHandler h = handler(log);
+    assertEquals(before, h.answer(ask(NAT, publicPort, T0 / S), BUDGET).result(), "no loss yet");
+    log.markLoss(T0 - S, T0 + S);
+    return h.answer(ask(NAT, publicPort, T0 / S), BUDGET);
+  }
+
   /** Hosts A and B both connect from port 40000; the router keeps it for A, gives B 46728. */
   private void recordCollision(TranslationLog log) {
     record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
@@ -243,11 +254,7 @@ final class QueryHandlerTest {
     record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
     record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
     now[0] = T0 + 2 * S;
-    QueryHandler h = handler(log);
-    QueryReply before = h.answer(ask(NAT, 40000, T0 / S), BUDGET);
-    assertEquals(ResultCode.AMBIGUOUS, before.result(), "no loss yet: the port-match rule");
-    log.markLoss(T0 - S, T0 + 2 * S);
-    QueryReply r = h.answer(ask(NAT, 40000, T0 / S), BUDGET);
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.AMBIGUOUS);
     assertEquals(ResultCode.INCOMPLETE, r.result());
     assertEquals(Evidence.PORT_MATCH, r.evidence());
     assertEquals(2, r.totalMatches());
@@ -262,10 +269,7 @@ final class QueryHandlerTest {
     TranslationLog log = translations();
     record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
     now[0] = T0 + 2 * S;
-    QueryHandler h = handler(log);
-    assertEquals(ResultCode.FOUND, h.answer(ask(NAT, 40000, T0 / S), BUDGET).result());
-    log.markLoss(T0 - S, T0 + 2 * S);
-    QueryReply r = h.answer(ask(NAT, 40000, T0 / S), BUDGET);
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.FOUND);
     assertEquals(ResultCode.INCOMPLETE, r.result(), "a port match after a loss is a guess");
     assertEquals(Evidence.PORT_MATCH, r.evidence());
     assertEquals(1, r.records().size());
@@ -273,13 +277,25 @@ final class QueryHandlerTest {
   }
 
   @Test
+  void answer_translationFoundInLossWindow_incompleteListingIt() {
+    TranslationLog log = translations();
+    // A held public port 40000 in a lost event; B's later connection got it too, and was read
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
+    log.record(translation("192.0.2.12", 40000, 40000));
+    now[0] = T0 + 2 * S;
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.FOUND);
+    assertEquals(ResultCode.INCOMPLETE, r.result());
+    assertEquals(Evidence.TRANSLATION, r.evidence());
+    assertEquals(1, r.records().size());
+    assertEquals("02:00:5e:00:01:02", r.records().get(0).mac().toString());
+  }
+
+  @Test
   void answer_missInLossWindow_incompleteInsteadOfNotFound() {
     TranslationLog log = translations();
     now[0] = T0 + 2 * S;
-    QueryHandler h = handler(log);
-    assertEquals(ResultCode.NOT_FOUND, h.answer(ask(NAT, 46728, T0 / S), BUDGET).result());
-    log.markLoss(T0 - S, T0 + S);
-    QueryReply r = h.answer(ask(NAT, 46728, T0 / S), BUDGET);
+    QueryReply r = askBeforeAndAfterLoss(log, 46728, ResultCode.NOT_FOUND);
     assertEquals(ResultCode.INCOMPLETE, r.result());
     assertEquals(0, r.totalMatches());
     assertEquals(0, r.records().size());
