@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Several hundred translations in a few seconds: hosts a and b open connections from the same
  * range of source ports at the same time, so the router rewrites many of them. The server
  * echoes the public port it saw, so each host knows which public port it got. Every public port
- * is then asked about: each answer names the right host, or, where the kernel lost conntrack
- * events, says incomplete; no answer ever names the wrong host.
+ * is then asked about: no answer ever names the wrong host; without any loss counted (conntrack
+ * events, capture drops, cache evictions) at least 95% name the right host and none says
+ * incomplete; after a loss, at least 95% are right or incomplete.
  */
 final class NatLoadScenario {
   private static final int CONNECTIONS_PER_HOST = 150;
@@ -30,7 +32,7 @@ final class NatLoadScenario {
   @TempDir Path dir;
 
   @Test
-  void hundredsOfTranslations_everyAnswerRightOrIncomplete_neverWrong() throws Exception {
+  void hundredsOfTranslations_incompleteOnlyAfterLoss_neverWrongMac() throws Exception {
     Lab.assumeLab();
     String lab = Lab.uniqueName("load");
     run(bin("lab/natlab"), "up", lab);
@@ -80,27 +82,47 @@ final class NatLoadScenario {
       String answers = Lab.run(in(lab + "-s", java, "-cp", System.getProperty("java.class.path"),
           LoadQueries.class.getName(), "203.0.113.1", "7709", questions.toString()));
 
+      // the stats reply leaves zero per-reason counters out, nat_* among them: absent is 0
+      Map<String, Long> stats = StatsScenario.parse(
+          Lab.run(in(lab + "-r", bin("bin/trackpeer"), "--stats", "-a", "127.0.0.1")),
+          Pattern.compile("(?m)^([a-z0-9_]+) (\\d+)$"));
+      assertTrue(stats.containsKey("frames_seen") && stats.containsKey("nat_translations"),
+          "not a stats reply with the translation counters: " + stats);
+      long natLoss = stats.getOrDefault("nat_loss_events", 0L);
+      // the other holes an answer may report as incomplete: capture drops, cache evictions
+      long losses = natLoss + stats.getOrDefault("capture_drops", 0L)
+          + stats.getOrDefault("cache_evictions", 0L);
+
       int right = 0;
       int incomplete = 0;
-      List<String> wrong = new ArrayList<>();
+      List<String> wrongMac = new ArrayList<>();
+      List<String> other = new ArrayList<>();
       for (String line : answers.split("\n")) {
         String[] f = line.split(" ");
         if (f[2].equals("found") && f[3].equals(f[1])) {
           right++;
+        } else if (f[2].equals("found")) {
+          wrongMac.add(line);
         } else if (f[2].equals("incomplete")) {
           incomplete++;
         } else {
-          wrong.add(line);
+          other.add(line);
         }
       }
-      assertEquals(List.of(), wrong.subList(0, Math.min(10, wrong.size())),
-          wrong.size() + " answers were not right");
-      assertEquals(expected.size(), right + incomplete);
-      String stats = Lab.run(in(lab + "-r", bin("bin/trackpeer"), "--stats", "-a", "127.0.0.1"));
-      System.out.println("load: " + right + " right, " + incomplete + " incomplete of "
-          + expected.size());
-      if (incomplete > 0) {
-        assertTrue(!stats.contains("nat_loss_events 0\n"), stats);
+      System.out.println("load: " + right + " right, " + incomplete + " incomplete, "
+          + other.size() + " other of " + expected.size() + "; nat_loss_events " + natLoss
+          + ", losses " + losses);
+      assertEquals(expected.size(), right + incomplete + wrongMac.size() + other.size());
+      assertEquals(List.of(), wrongMac.subList(0, Math.min(10, wrongMac.size())),
+          wrongMac.size() + " answers named the wrong MAC");
+      if (losses == 0) {
+        assertEquals(0, incomplete, "incomplete answers, but no loss was counted: " + stats);
+        assertTrue(right * 100 >= expected.size() * 95, right + " of " + expected.size()
+            + " found with the right MAC; others: " + other.subList(0, Math.min(10, other.size())));
+      } else {
+        assertTrue((right + incomplete) * 100 >= expected.size() * 95, right + " right and "
+            + incomplete + " incomplete of " + expected.size() + "; others: "
+            + other.subList(0, Math.min(10, other.size())));
       }
     } finally {
       for (Lab.Background b : running) {

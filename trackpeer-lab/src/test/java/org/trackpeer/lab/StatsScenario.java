@@ -45,7 +45,7 @@ final class StatsScenario {
     return n;
   }
 
-  private static Map<String, Long> parse(String text, Pattern line) {
+  static Map<String, Long> parse(String text, Pattern line) {
     Map<String, Long> m = new HashMap<>();
     Matcher x = line.matcher(text);
     while (x.find()) {

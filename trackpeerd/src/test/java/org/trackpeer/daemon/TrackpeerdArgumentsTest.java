@@ -43,6 +43,18 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
+  void run_dashH_usageOnStdoutAndExitZero() {
+    Result r = run("-h");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("", r.err());
+    assertTrue(r.out().startsWith("Usage: trackpeerd "), r.out());
+    assertTrue(r.out().contains("Capture the LAN side of a router"), r.out());
+    assertTrue(r.out().contains("-i, --interface=IFACE"), r.out());
+    assertTrue(r.out().contains("-maclog, --maclog=N"), r.out());
+    assertTrue(r.out().contains("  78   bad configuration (EX_CONFIG)"), r.out());
+  }
+
+  @Test
   void run_unknownKeyInFile_configErrorWithFileAndLine() throws IOException {
     Path f = conf("# comment", "port = 7709", "colour = blue");
     assertOneLine(run("-c", f.toString()), 78, "trackpeerd: " + f + ":3: unknown key 'colour'");

@@ -58,6 +58,13 @@ public final class CaptureLoop implements Runnable {
   private volatile PcapHandle handle;
   private final Object retryLock = new Object();
   private String lastError = "";
+  private Opener opener =
+      (iface, s) -> PcapHandle.openLive(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+
+  /** Opens a live handle; tests give a fake one. */
+  interface Opener {
+    PcapHandle open(String iface, Settings s) throws CaptureException;
+  }
 
   private CaptureLoop(
       String interfaceName, Path file, int interfaceIndex, Settings s, FrameConsumer consumer) {
@@ -71,6 +78,14 @@ public final class CaptureLoop implements Runnable {
   /** Returns a loop capturing live on {@code iface}. */
   public static CaptureLoop live(String iface, int ifIndex, Settings s, FrameConsumer consumer) {
     return new CaptureLoop(iface, null, ifIndex, s, consumer);
+  }
+
+  /** Returns a loop capturing live on {@code iface} through handles that {@code opener} opens. */
+  static CaptureLoop live(
+      String iface, int ifIndex, Settings s, FrameConsumer consumer, Opener opener) {
+    CaptureLoop loop = live(iface, ifIndex, s, consumer);
+    loop.opener = opener;
+    return loop;
   }
 
   /** Returns a loop reading {@code file} once, to its end. */
@@ -177,8 +192,7 @@ public final class CaptureLoop implements Runnable {
       int openedIndex;
       try {
         int before = LinkIndex.of(interfaceName);
-        h = PcapHandle.openLive(
-            interfaceName, settings.snaplen(), settings.bufferBytes(), settings.timeoutMillis());
+        h = opener.open(interfaceName, settings);
         openedIndex = LinkIndex.of(interfaceName);
         if (openedIndex == 0 || openedIndex != before) {
           h.close();

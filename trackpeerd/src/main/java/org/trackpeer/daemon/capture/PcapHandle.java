@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * length; the header fields of that frame are then read with {@link #wireLength()} and
  * {@link #timestampNanos()}. Nothing is allocated per frame.
  */
-final class PcapHandle implements AutoCloseable {
+class PcapHandle implements AutoCloseable {
   /** {@link #next} result: a frame was read. */
   static final int FRAME = 1;
   /** {@link #next} result: no frame before the read timeout. */
@@ -33,7 +33,8 @@ final class PcapHandle implements AutoCloseable {
   private int wireLength;
   private long timestampNanos;
 
-  private PcapHandle(String source, Pointer handle, boolean offline, int snaplen) {
+  /** Wraps an open libpcap {@code handle}; tests subclass it with a null one. */
+  PcapHandle(String source, Pointer handle, boolean offline, int snaplen) {
     this.source = source;
     this.handle = handle;
     this.offline = offline;

@@ -81,6 +81,8 @@ public final class ConntrackWatcher implements AutoCloseable {
   private final Memory buffer = new Memory(BUFFER_BYTES);
   private final byte[] bytes = new byte[BUFFER_BYTES];
   private volatile boolean closing;
+  private volatile boolean held;
+  private volatile boolean holding;
   private volatile long lossEvents;
   private volatile long dumps;
   private volatile long events;
@@ -142,6 +144,18 @@ public final class ConntrackWatcher implements AutoCloseable {
     return new Stats(events, malformed, lossEvents, dumps, receiveBufferBytes);
   }
 
+  /**
+   * Stops (true) or resumes (false) reading events; returns once the thread has stopped
+   * reading, so that a test can let the kernel fill the receive buffer and drop events, as it
+   * does for a reader that falls behind.
+   */
+  void holdReading(boolean hold) throws InterruptedException {
+    held = hold;
+    for (int i = 0; i < 500 && hold && !holding && thread.isAlive(); i++) {
+      Thread.sleep(10);
+    }
+  }
+
   /** Stops the thread and closes the sockets. */
   @Override
   public void close() {
@@ -198,6 +212,16 @@ public final class ConntrackWatcher implements AutoCloseable {
         nextRefresh = System.nanoTime() + refreshNanos();
         safeDump(false);
       }
+      if (held) {
+        holding = true;
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          return;
+        }
+        continue;
+      }
+      holding = false;
       long n;
       try {
         n = c.recv(eventFd, buffer, new NativeLong(BUFFER_BYTES), 0).longValue();

@@ -99,6 +99,8 @@ public final class TranslationLog {
     if (list != null) {
       for (Entry e : list) {
         if (e.inside.equals(t.inside()) && (e.endWallNanos == OPEN || seen <= e.endWallNanos)) {
+          // an event read late is stamped late; a table read then gives the real start
+          e.createdWallNanos = Math.min(e.createdWallNanos, seen);
           e.lastSeenWallNanos = Math.max(e.lastSeenWallNanos, seen);
           if (t.evidence() == Evidence.TRANSLATION) {
             e.evidence = Evidence.TRANSLATION;
@@ -364,7 +366,7 @@ public final class TranslationLog {
   private static final class Entry {
     final Key key;
     final Endpoint inside;
-    final long createdWallNanos;
+    long createdWallNanos;
     long lastSeenWallNanos;
     long endWallNanos;
     Evidence evidence;

@@ -35,7 +35,8 @@ import org.trackpeer.proto.ResultCode;
  * matches is {@link ResultCode#FOUND}; two or more are {@link ResultCode#AMBIGUOUS}, with every
  * match listed, never a silent pick. Where the record of the window has holes (capture drops,
  * evictions, lost conntrack events) and nothing certain matches, the answer is {@link
- * ResultCode#INCOMPLETE}.
+ * ResultCode#INCOMPLETE}; so is one host found through a translation in a window of lost
+ * events, since a lost event may have given the same public endpoint to another host.
  */
 public final class QueryHandler {
   private static final long NANOS = 1_000_000_000L;
@@ -163,7 +164,14 @@ public final class QueryHandler {
       incomplete |= l.incomplete();
       truncated |= l.truncated();
     }
-    return judge(q.requestId(), new Lookup(matches, truncated, incomplete), evidence, fit);
+    QueryReply r =
+        judge(q.requestId(), new Lookup(matches, truncated, incomplete), evidence, fit);
+    if (r.result() == ResultCode.FOUND && translations.incomplete(from, to)) {
+      // a lost event may have given the same public endpoint to another host in the window
+      return new QueryReply(r.requestId(), ResultCode.INCOMPLETE, r.evidence(),
+          r.totalMatches(), r.more(), r.records());
+    }
+    return r;
   }
 
   private QueryReply judge(long id, Lookup lookup, Evidence evidence, int fit) {

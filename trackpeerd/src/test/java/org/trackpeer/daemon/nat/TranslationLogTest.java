@@ -73,6 +73,20 @@ final class TranslationLogTest {
   }
 
   @Test
+  void record_confirmedWithEarlierStart_foundFromThatStart() {
+    // the NEW event read 3 s late, then a table read with the kernel's start time
+    log.record(tcp(A, 40000, T0 + 3 * SECOND));
+    assertTrue(find(40000, T0, T0 + SECOND).isEmpty());
+    log.record(tcp(A, 40000, T0));
+
+    assertEquals(1, log.stats().entries());
+    List<Translation> found = find(40000, T0, T0 + SECOND);
+    assertEquals(1, found.size());
+    assertEquals(A, found.get(0).inside());
+    assertEquals(T0, found.get(0).seenWallNanos());
+  }
+
+  @Test
   void record_sameConnectionAgain_isOneEntry() {
     log.record(tcp(A, 40000, T0));
     log.record(tcp(A, 40000, T0 + SECOND));

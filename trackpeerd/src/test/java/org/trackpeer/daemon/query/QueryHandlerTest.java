@@ -15,6 +15,8 @@ import org.trackpeer.daemon.AgentClock;
 import org.trackpeer.daemon.cache.CacheConfig;
 import org.trackpeer.daemon.cache.FlowCache;
 import org.trackpeer.daemon.capture.DecodedFrame;
+import org.trackpeer.daemon.nat.Translation;
+import org.trackpeer.daemon.nat.TranslationLog;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.proto.Evidence;
 import org.trackpeer.proto.QueryReply;
@@ -56,6 +58,43 @@ final class QueryHandlerTest {
     Set<InetAddress> nat = Set.of(addr(NAT));
     return new QueryHandler(cache, clock, nat::contains, () -> ready[0],
         new QueryHandler.Settings(600 * S, 5, wildcard, 64));
+  }
+
+  private QueryHandler handler(TranslationLog log) {
+    Set<InetAddress> nat = Set.of(addr(NAT));
+    return new QueryHandler(cache, log, clock, nat::contains, () -> ready[0],
+        new QueryHandler.Settings(600 * S, 5, false, 64));
+  }
+
+  private TranslationLog translations() {
+    return new TranslationLog(() -> now[0]);
+  }
+
+  /** A translation of {@code inside} to the NAT address and {@code publicPort}, seen at T0. */
+  private static Translation translation(String inside, int insidePort, int publicPort) {
+    return new Translation(6, new Endpoint(addr(inside), insidePort),
+        new Endpoint(addr(NAT), publicPort), new Endpoint(addr("203.0.113.10"), 23), T0,
+        Evidence.TRANSLATION);
+  }
+
+  /**
+   * Asks about {@code publicPort} at T0, checks that the answer is {@code before}, marks a loss
+   * of conntrack events around T0, and returns the answer to the same question.
+   */
+  private QueryReply askBeforeAndAfterLoss(TranslationLog log, int publicPort, ResultCode before) {
+    QueryHandler h = handler(log);
+    assertEquals(before, h.answer(ask(NAT, publicPort, T0 / S), BUDGET).result(), "no loss yet");
+    log.markLoss(T0 - S, T0 + S);
+    return h.answer(ask(NAT, publicPort, T0 / S), BUDGET);
+  }
+
+  /** Hosts A and B both connect from port 40000; the router keeps it for A, gives B 46728. */
+  private void recordCollision(TranslationLog log) {
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
+    log.record(translation("192.0.2.11", 40000, 40000));
+    log.record(translation("192.0.2.12", 40000, 46728));
+    now[0] = T0 + 2 * S;
   }
 
   private void record(DecodedFrame f) {
@@ -178,5 +217,97 @@ final class QueryHandlerTest {
     assertEquals(1, r.records().size());
     assertTrue(r.more());
     assertFalse(r.records().isEmpty());
+  }
+
+  @Test
+  void answer_rewrittenPublicPort_foundThroughTranslationWithTheRightInsideHost() {
+    TranslationLog log = translations();
+    recordCollision(log);
+    QueryReply r = handler(log).answer(ask(NAT, 46728, T0 / S), BUDGET);
+    assertFoundThroughTranslation(r, "02:00:5e:00:01:02", "192.0.2.12");
+  }
+
+  @Test
+  void answer_keptPublicPortBothHostsUsedIt_foundThroughTranslationNotAmbiguous() {
+    TranslationLog log = translations();
+    recordCollision(log);
+    QueryReply r = handler(log).answer(ask(NAT, 40000, T0 / S), BUDGET);
+    assertFoundThroughTranslation(r, "02:00:5e:00:01:01", "192.0.2.11");
+  }
+
+  /** One record, from port 40000 of {@code inside}, found through a translation. */
+  private static void assertFoundThroughTranslation(QueryReply r, String mac, String inside) {
+    assertEquals(ResultCode.FOUND, r.result());
+    assertEquals(Evidence.TRANSLATION, r.evidence());
+    assertEquals(1, r.totalMatches());
+    assertEquals(1, r.records().size());
+    assertEquals(mac, r.records().get(0).mac().toString());
+    assertEquals(addr(inside), r.records().get(0).insideAddress());
+    assertEquals(40000, r.records().get(0).insidePort());
+    assertFalse(r.more());
+  }
+
+  @Test
+  void answer_noTranslationLossMarked_incompleteListingPortMatchCandidates() {
+    TranslationLog log = translations();
+    // the translations of both connections were in lost events: only the flows are known
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
+    now[0] = T0 + 2 * S;
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.AMBIGUOUS);
+    assertEquals(ResultCode.INCOMPLETE, r.result());
+    assertEquals(Evidence.PORT_MATCH, r.evidence());
+    assertEquals(2, r.totalMatches());
+    assertEquals(2, r.records().size());
+    assertEquals(Set.of("02:00:5e:00:01:01", "02:00:5e:00:01:02"),
+        Set.of(r.records().get(0).mac().toString(), r.records().get(1).mac().toString()));
+    assertFalse(r.more());
+  }
+
+  @Test
+  void answer_singlePortMatchInLossWindow_incompleteWithTheCandidate() {
+    TranslationLog log = translations();
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    now[0] = T0 + 2 * S;
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.FOUND);
+    assertEquals(ResultCode.INCOMPLETE, r.result(), "a port match after a loss is a guess");
+    assertEquals(Evidence.PORT_MATCH, r.evidence());
+    assertEquals(1, r.records().size());
+    assertEquals("02:00:5e:00:01:01", r.records().get(0).mac().toString());
+  }
+
+  @Test
+  void answer_translationFoundInLossWindow_incompleteListingIt() {
+    TranslationLog log = translations();
+    // A held public port 40000 in a lost event; B's later connection got it too, and was read
+    record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
+    record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0 + S));
+    log.record(translation("192.0.2.12", 40000, 40000));
+    now[0] = T0 + 2 * S;
+    QueryReply r = askBeforeAndAfterLoss(log, 40000, ResultCode.FOUND);
+    assertEquals(ResultCode.INCOMPLETE, r.result());
+    assertEquals(Evidence.TRANSLATION, r.evidence());
+    assertEquals(1, r.records().size());
+    assertEquals("02:00:5e:00:01:02", r.records().get(0).mac().toString());
+  }
+
+  @Test
+  void answer_missInLossWindow_incompleteInsteadOfNotFound() {
+    TranslationLog log = translations();
+    now[0] = T0 + 2 * S;
+    QueryReply r = askBeforeAndAfterLoss(log, 46728, ResultCode.NOT_FOUND);
+    assertEquals(ResultCode.INCOMPLETE, r.result());
+    assertEquals(0, r.totalMatches());
+    assertEquals(0, r.records().size());
+    assertEquals(1, log.stats().lossEvents());
+  }
+
+  @Test
+  void answer_lossOutsideTheAskedWindow_notFound() {
+    TranslationLog log = translations();
+    log.markLoss(T0 - 100 * S, T0 - 50 * S);
+    now[0] = T0 + 2 * S;
+    QueryReply r = handler(log).answer(ask(NAT, 46728, T0 / S), BUDGET);
+    assertEquals(ResultCode.NOT_FOUND, r.result());
   }
 }
