@@ -88,11 +88,33 @@ public final class QueryAudit {
 
   /** Records a request refused because the client is not allowed to ask. */
   public void refused(InetSocketAddress from, DecodedRequest request) {
+    denied(from, request, ResultCode.REFUSED, null);
+  }
+
+  /**
+   * Records a request refused because it failed authentication; {@code reason} is the short
+   * reason counted in the statistics ({@code bad_mac}, {@code replay}, ...).
+   */
+  public void unauthenticated(InetSocketAddress from, DecodedRequest request, String reason) {
+    denied(from, request, ResultCode.REFUSED, reason);
+  }
+
+  /** Records a request turned away by the rate limits. */
+  public void rateLimited(InetSocketAddress from, DecodedRequest request) {
+    denied(from, request, ResultCode.RATE_LIMITED, null);
+  }
+
+  private void denied(
+      InetSocketAddress from, DecodedRequest request, ResultCode code, String reason) {
     StringBuilder b = head(request.isStats() ? "Stats" : "Query", from, request, NO_KEY);
     if (!request.isStats()) {
       question(b, request.query());
     }
-    b.append(" result=").append(ResultCode.REFUSED.label()).append(" macs=-");
+    b.append(" result=").append(code.label());
+    if (reason != null) {
+      b.append(" reason=").append(reason);
+    }
+    b.append(" macs=-");
     emit(b.toString());
   }
 

@@ -194,6 +194,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
         if (answerable && guard.admitNegativeReply(nowNanos)) {
           sendError(ch, from, opcode, id, ResultCode.RATE_LIMITED, out, len);
         }
+        if (trail != null && req != null) {
+          trail.rateLimited(from, req);
+        }
         return;
       }
       if (req == null) {
@@ -214,6 +217,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
           logger.debug("authentication of query from {} failed: {}", from, e.getMessage());
           if (guard.admitNegativeReply(nowNanos)) {
             sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+          }
+          if (trail != null) {
+            trail.unauthenticated(from, req, e.getMessage());
           }
           return;
         }

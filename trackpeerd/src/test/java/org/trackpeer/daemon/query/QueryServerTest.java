@@ -335,6 +335,54 @@ final class QueryServerTest {
   }
 
   @Test
+  void serve_authFailuresWithAudit_eachRefusalLinedWithItsReason() throws Exception {
+    start(new QueryGuard.Settings(0, 1, 0, 1, 0, Map.of(3L, KEY)));
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    server.audit(new QueryAudit(lines::add, 100, nanos::get));
+    try (DatagramSocket s = socket(ALLOWED)) {
+      String head = "Query from=127.0.0.2:" + s.getLocalPort() + " key=- id=";
+      String question = " proto=tcp src=203.0.113.5:40000 dst=198.51.100.7:443"
+          + " time=1700000000 tolerance=0 page=0 result=refused reason=";
+      send(s, QueryCodec.encodeRequest(query(1), 256));
+      receive(s);
+      assertEquals(head + "1" + question + "not_authenticated macs=-",
+          lines.poll(5, TimeUnit.SECONDS));
+
+      byte[] nonce = new byte[16];
+      nonce[0] = 7;
+      byte[] req = sealed(2, WALL_SECONDS, nonce, KEY);
+      send(s, req);
+      receive(s);
+      assertTrue(lines.poll(5, TimeUnit.SECONDS).contains(" key=3 id=2 "));
+      send(s, req);
+      receive(s);
+      assertEquals(head + "2" + question + "replay macs=-", lines.poll(5, TimeUnit.SECONDS));
+
+      nonce[0] = 8;
+      send(s, sealed(3, WALL_SECONDS, nonce, new Auth.Key(3, new byte[32])));
+      receive(s);
+      assertEquals(head + "3" + question + "bad_mac macs=-", lines.poll(5, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void serve_rateLimitedWithAudit_lineSaysRateLimited() throws Exception {
+    start(new QueryGuard.Settings(1, 1, 0, 1, 10, Map.of()));
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    server.audit(new QueryAudit(lines::add, 100, nanos::get));
+    try (DatagramSocket s = socket(ALLOWED)) {
+      send(s, QueryCodec.encodeRequest(query(1), 64));
+      send(s, QueryCodec.encodeRequest(query(2), 64));
+      drainAfterBarrier(s);
+      assertTrue(lines.poll(5, TimeUnit.SECONDS).contains(" id=1 "));
+      assertEquals("Query from=127.0.0.2:" + s.getLocalPort() + " key=- id=2 proto=tcp"
+          + " src=203.0.113.5:40000 dst=198.51.100.7:443 time=1700000000 tolerance=0 page=0"
+          + " result=rate_limited macs=-",
+          lines.poll(5, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void serve_authenticatedWithoutKeys_refused() throws Exception {
     start(QueryGuard.Settings.open());
     try (DatagramSocket s = socket(ALLOWED)) {
