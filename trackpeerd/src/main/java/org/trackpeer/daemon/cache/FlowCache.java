@@ -66,29 +66,30 @@ import org.trackpeer.proto.PeerRecord;
  * first-high << 48, first-low << 40 | last}; IPv6: 7 longs = 56 bytes, the first word replaced
  * by source high, source low, destination high, destination low. The meta word holds source
  * port (bits 0-15), destination port (16-31), protocol (32-39), interface index (40-47), VLAN
- * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Tables double
- * at load 3/4, so a filled bucket sits at 3/4: 42.7 bytes per IPv4 and 74.7 per IPv6 entry. A
- * full cache consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket
- * and at most two spare arrays per table size: 30 million IPv4 entries take about 1.3 GB. A
+ * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Each table
+ * array ends with a filter of one byte per slot ({@link FlowTable}). Tables double at load 3/4,
+ * so a filled bucket sits at 3/4: 44.0 bytes per IPv4 and 76.0 per IPv6 entry. A full cache
+ * consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket and at
+ * most two spare arrays per table size: 30 million IPv4 entries take about 1.35 GB. A
  * bucket closed by time before it filled sits between load 3/8 and 3/4, which matters only
  * when the cache is far from its cap.
  *
- * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in
- * the current bucket, no allocation once the pool is warm (a table doubling rehashes its
- * entries, amortised O(1)). {@link #find} with a source port: one hash, then the probe chain of
- * that hash in every bucket, newest first, in one pass that both finds the flows with an entry
- * in the window and merges their overall first and last times ({@link FlowSearch}). With any
- * source port: a scan of the buckets that overlap the window (one masked compare of the meta
- * word per slot, no allocation per slot), then a probe per found flow in the buckets not
- * scanned.
+ * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in the
+ * current bucket, no allocation once the pool is warm (a table doubling rehashes its entries,
+ * amortised O(1)). {@link #find} with a source port: one hash, then in every bucket, newest first,
+ * one read of the table's filter and, where it may hold the key, the probe chain of that hash, in
+ * one pass that both finds the flows with an entry in the window and merges their overall first and
+ * last times ({@link FlowSearch}). With any source port: a scan of the buckets that overlap the
+ * window (one masked compare of the meta word per slot, no allocation per slot), then a probe per
+ * found flow in the buckets not scanned.
  *
- * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens
- * of nanoseconds). A keyed {@link #find} holds it once, for the probe chains (about one cache
- * miss per bucket). A scan takes it once per bucket it scans and once to merge, so a long scan
- * lets writers in between buckets; a bucket recycled in between is recognised by its serial
- * and skipped, and the answer is then marked incomplete if the window was evicted. Frames
- * recorded into a bucket after it was scanned may be left out of the merged times, as if the
- * query had come a little earlier.
+ * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens of
+ * nanoseconds). A keyed {@link #find} holds it once, for the filter reads and probe chains (under
+ * 0.1 us per bucket). A scan takes it once per bucket it scans and once to merge, so a long scan
+ * lets writers in between buckets; a bucket recycled in between is recognised by its serial and
+ * skipped, and the answer is then marked incomplete if the window was evicted. Frames recorded into
+ * a bucket after it was scanned may be left out of the merged times, as if the query had come a
+ * little earlier.
  */
 public final class FlowCache {
   private static final Logger logger = LoggerFactory.getLogger(FlowCache.class);
@@ -291,7 +292,7 @@ public final class FlowCache {
         return;
       }
     }
-    t.insert(-pos - 1, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
+    t.insert(-pos - 1, hash, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
     if (v6) {
       entriesV6++;
     } else {

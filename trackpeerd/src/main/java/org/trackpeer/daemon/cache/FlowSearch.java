@@ -84,6 +84,9 @@ final class FlowSearch {
 
   /** Visits the matching entries on the probe chain of {@code hash} in {@code b}'s table. */
   void probe(Bucket b, FlowTable t, long hash, int position) {
+    if (!t.mayContain(hash)) {
+      return;
+    }
     long[] s = t.slots;
     int slot = t.home(hash);
     for (int p = 0; p < FlowTable.MAX_PROBES; p++) {
@@ -103,10 +106,11 @@ final class FlowSearch {
   void scan(Bucket b, FlowTable t, int position) {
     long[] s = t.slots;
     int stride = t.stride;
+    int end = t.slotWords();
     long mask = metaMask;
     long want = metaWant;
     // the meta word is compared first, with one masked compare, on every slot
-    for (int m = addrWords; m < s.length; m += stride) {
+    for (int m = addrWords; m < end; m += stride) {
       if ((s[m] & mask) == want && addressesMatch(s, m - addrWords)) {
         visit(b, t, m - addrWords, position);
       }
@@ -172,7 +176,7 @@ final class FlowSearch {
     long[] s = t.slots;
     if (wanted * 8L > t.capacity()) {
       // cheaper to read the table once than to follow a probe chain per flow
-      for (int m = addrWords; m < s.length; m += t.stride) {
+      for (int m = addrWords; m < t.slotWords(); m += t.stride) {
         if ((s[m] & metaMask) == metaWant) {
           int off = m - addrWords;
           int i = indexOf(s, off);
@@ -184,7 +188,7 @@ final class FlowSearch {
       return;
     }
     for (int i = 0; i < size; i++) {
-      if (foundAt[i] <= position) {
+      if (foundAt[i] <= position || !t.mayContain(hashes[i])) {
         continue;
       }
       int k = i * keyWords;
