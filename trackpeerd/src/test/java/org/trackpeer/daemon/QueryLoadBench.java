@@ -1,5 +1,7 @@
 package org.trackpeer.daemon;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -37,7 +39,7 @@ import org.trackpeer.proto.ResultCode;
  * flows once it reaches its cap).
  *
  * <p>Usage: {@code QueryLoadBench INGEST_PER_SECOND QUERIES_PER_SECOND SECONDS PREFILL
- * [PREFILL_PER_SECOND]}
+ * [PREFILL_PER_SECOND]}; an ingest rate of 0 runs the queries without ingest.
  */
 public final class QueryLoadBench {
   private static final int PAD_BYTES = 256;
@@ -76,7 +78,9 @@ public final class QueryLoadBench {
 
     Thread ingest = new Thread(() -> ingest(cache, idx, ingestRate, prefill), "ingest");
     ingest.setDaemon(true);
-    ingest.start();
+    if (ingestRate > 0) {
+      ingest.start();
+    }
 
     int total = queryRate * seconds;
     long[] sent = new long[total];
@@ -90,6 +94,8 @@ public final class QueryLoadBench {
     receiver.start();
     InetAddress dst = InetAddress.getByName("203.0.113.10");
     long stepNanos = 1_000_000_000L / queryRate;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long serverCpu0 = threads.getThreadCpuTime(serverThread.getId());
     long t0 = System.nanoTime();
     for (int q = 0; q < total; q++) {
       long due = t0 + q * stepNanos;
@@ -112,6 +118,7 @@ public final class QueryLoadBench {
     long elapsed = System.nanoTime() - t0;
     Thread.sleep(500);
     stop = true;
+    long serverCpu = threads.getThreadCpuTime(serverThread.getId()) - serverCpu0;
     long[] got = Arrays.stream(rtt).filter(v -> v >= 0).sorted().toArray();
     System.out.printf(
         "queries prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s ingest=%d/s (achieved"
@@ -125,6 +132,9 @@ public final class QueryLoadBench {
         answers.append(' ').append(c.label()).append('=').append(results[c.ordinal()]);
       }
     }
+    // CPU time of the server thread: what a query costs, whatever else the machine runs
+    answers.append(String.format(" server-cpu-us-per-answer=%.1f",
+        got.length == 0 ? 0 : serverCpu / 1e3 / got.length));
     System.out.println(answers);
     ch.close();
 
