@@ -1,5 +1,7 @@
 package org.trackpeer.daemon;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -16,6 +18,7 @@ import org.trackpeer.net.Endpoint;
 import org.trackpeer.proto.QueryCodec;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
+import org.trackpeer.proto.ResultCode;
 
 /**
  * Query round trips on loopback against the real query server while another thread records
@@ -26,7 +29,17 @@ import org.trackpeer.proto.QueryRequest;
  * ones queued behind it. After the load phase, wildcard queries (time 0) are timed one by one
  * against the cache as it then is.
  *
- * <p>Usage: {@code QueryLoadBench INGEST_PER_SECOND QUERIES_PER_SECOND SECONDS PREFILL}
+ * <p>The prefilled flows' wall times are spread at {@code PREFILL_PER_SECOND} flows per second,
+ * ending at the start of the run, and each query asks for its flow's own second (with the
+ * agent's default tolerance of 5 s). At the default 50,000 new flows per second a filled
+ * bucket spans about a second, so a query window overlaps about a dozen buckets, as on a busy
+ * LAN. {@code PREFILL_PER_SECOND} 0 records every prefilled flow at one instant, so that every
+ * bucket overlaps every window: the worst case. The answers are counted by result code, to
+ * show how many queries found their flow (the ingest makes the cache evict the prefilled
+ * flows once it reaches its cap).
+ *
+ * <p>Usage: {@code QueryLoadBench INGEST_PER_SECOND QUERIES_PER_SECOND SECONDS PREFILL
+ * [PREFILL_PER_SECOND]}; an ingest rate of 0 runs the queries without ingest.
  */
 public final class QueryLoadBench {
   private static final int PAD_BYTES = 256;
@@ -39,13 +52,14 @@ public final class QueryLoadBench {
     int queryRate = Integer.parseInt(args[1]);
     int seconds = Integer.parseInt(args[2]);
     int prefill = Integer.parseInt(args[3]);
+    long spread = args.length > 4 ? Long.parseLong(args[4]) : 50_000;
     AgentClock clock = AgentClock.system();
     FlowCache cache = new FlowCache(CacheConfig.defaults(), clock);
     int idx = cache.registerInterface("bench0");
     long startWall = clock.wallNanos();
     DecodedFrame f = new DecodedFrame();
     for (int i = 0; i < prefill; i++) {
-      flow(f, i, startWall);
+      flow(f, i, prefillWall(startWall, i, prefill, spread));
       cache.record(f, idx);
     }
     // the wildcard target: 100 flows to 203.0.113.99:53, among everything else
@@ -64,7 +78,9 @@ public final class QueryLoadBench {
 
     Thread ingest = new Thread(() -> ingest(cache, idx, ingestRate, prefill), "ingest");
     ingest.setDaemon(true);
-    ingest.start();
+    if (ingestRate > 0) {
+      ingest.start();
+    }
 
     int total = queryRate * seconds;
     long[] sent = new long[total];
@@ -72,11 +88,14 @@ public final class QueryLoadBench {
     Arrays.fill(rtt, -1);
     DatagramChannel ch = DatagramChannel.open();
     ch.connect(new InetSocketAddress(lo, port));
-    Thread receiver = new Thread(() -> receive(ch, sent, rtt, total), "receiver");
+    int[] results = new int[ResultCode.values().length];
+    Thread receiver = new Thread(() -> receive(ch, sent, rtt, results, total), "receiver");
     receiver.setDaemon(true);
     receiver.start();
     InetAddress dst = InetAddress.getByName("203.0.113.10");
     long stepNanos = 1_000_000_000L / queryRate;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long serverCpu0 = threads.getThreadCpuTime(serverThread.getId());
     long t0 = System.nanoTime();
     for (int q = 0; q < total; q++) {
       long due = t0 + q * stepNanos;
@@ -90,7 +109,8 @@ public final class QueryLoadBench {
       QueryRequest r = new QueryRequest(q, QueryRequest.UDP,
           new Endpoint(InetAddress.getByAddress(ip4(0xc0000200 | ((i >>> 16) & 0xFF))),
               i & 0xFFFF),
-          new Endpoint(dst, 53), startWall / 1_000_000_000L, 5, 0);
+          new Endpoint(dst, 53), prefillWall(startWall, i, prefill, spread) / 1_000_000_000L,
+          5, 0);
       byte[] b = QueryCodec.encodeRequest(r, PAD_BYTES);
       sent[q] = System.nanoTime();
       ch.write(ByteBuffer.wrap(b));
@@ -98,13 +118,24 @@ public final class QueryLoadBench {
     long elapsed = System.nanoTime() - t0;
     Thread.sleep(500);
     stop = true;
+    long serverCpu = threads.getThreadCpuTime(serverThread.getId()) - serverCpu0;
     long[] got = Arrays.stream(rtt).filter(v -> v >= 0).sorted().toArray();
     System.out.printf(
-        "queries sent=%d answered=%d rate=%.0f/s ingest=%d/s (achieved %.0f/s)"
-            + " rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
-        total, got.length, total * 1e9 / elapsed, ingestRate, ingested[0] * 1e9 / elapsed,
-        pct(got, 0.5), pct(got, 0.99), pct(got, 0.999),
+        "queries prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s ingest=%d/s (achieved"
+            + " %.0f/s) rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
+        spread, total, got.length, total * 1e9 / elapsed, ingestRate,
+        ingested[0] * 1e9 / elapsed, pct(got, 0.5), pct(got, 0.99), pct(got, 0.999),
         got.length == 0 ? 0 : got[got.length - 1] / 1e3);
+    StringBuilder answers = new StringBuilder("answers");
+    for (ResultCode c : ResultCode.values()) {
+      if (results[c.ordinal()] > 0) {
+        answers.append(' ').append(c.label()).append('=').append(results[c.ordinal()]);
+      }
+    }
+    // CPU time of the server thread: what a query costs, whatever else the machine runs
+    answers.append(String.format(" server-cpu-us-per-answer=%.1f",
+        got.length == 0 ? 0 : serverCpu / 1e3 / got.length));
+    System.out.println(answers);
     ch.close();
 
     long[] wild = new long[5];
@@ -141,6 +172,14 @@ public final class QueryLoadBench {
 
   private static byte[] ip4(int v) {
     return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+  }
+
+  /**
+   * Wall time of prefilled flow {@code i} of {@code prefill}: spread at {@code perSecond}
+   * flows per second, the last at {@code endWall}; all at {@code endWall} when 0.
+   */
+  private static long prefillWall(long endWall, int i, int prefill, long perSecond) {
+    return perSecond == 0 ? endWall : endWall - (prefill - 1L - i) * 1_000_000_000L / perSecond;
   }
 
   private static void flow(DecodedFrame f, long i, long wallNanos) {
@@ -180,7 +219,8 @@ public final class QueryLoadBench {
     }
   }
 
-  private static void receive(DatagramChannel ch, long[] sent, long[] rtt, int total) {
+  private static void receive(
+      DatagramChannel ch, long[] sent, long[] rtt, int[] results, int total) {
     ByteBuffer in = ByteBuffer.allocate(2048);
     try {
       while (true) {
@@ -191,6 +231,7 @@ public final class QueryLoadBench {
         int id = (int) r.requestId();
         if (id >= 0 && id < total) {
           rtt[id] = now - sent[id];
+          results[r.result().ordinal()]++;
         }
       }
     } catch (Exception e) {

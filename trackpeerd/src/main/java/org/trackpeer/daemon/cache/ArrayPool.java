@@ -25,11 +25,11 @@ final class ArrayPool {
     this.stride = stride;
   }
 
-  /** Returns a zeroed array for {@code 1 << log2} slots. */
+  /** Returns a zeroed array for a table of {@code 1 << log2} slots ({@link FlowTable#words}). */
   long[] take(int log2) {
     long[] a = clean[log2];
     if (a == null) {
-      return new long[(1 << log2) * stride];
+      return new long[FlowTable.words(stride, log2)];
     }
     clean[log2] = null;
     spareBytes -= bytesOf(a);

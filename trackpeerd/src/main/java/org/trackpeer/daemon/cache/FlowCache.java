@@ -7,9 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
@@ -68,23 +66,30 @@ import org.trackpeer.proto.PeerRecord;
  * first-high << 48, first-low << 40 | last}; IPv6: 7 longs = 56 bytes, the first word replaced
  * by source high, source low, destination high, destination low. The meta word holds source
  * port (bits 0-15), destination port (16-31), protocol (32-39), interface index (40-47), VLAN
- * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Tables double
- * at load 3/4, so a filled bucket sits at 3/4: 42.7 bytes per IPv4 and 74.7 per IPv6 entry. A
- * full cache consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket
- * and at most two spare arrays per table size: 30 million IPv4 entries take about 1.3 GB. A
+ * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Each table
+ * array ends with a filter of one byte per slot ({@link FlowTable}). Tables double at load 3/4,
+ * so a filled bucket sits at 3/4: 44.0 bytes per IPv4 and 76.0 per IPv6 entry. A full cache
+ * consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket and at
+ * most two spare arrays per table size: 30 million IPv4 entries take about 1.35 GB. A
  * bucket closed by time before it filled sits between load 3/8 and 3/4, which matters only
  * when the cache is far from its cap.
  *
- * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in
- * the current bucket, no allocation once the pool is warm (a table doubling rehashes its
- * entries, amortised O(1)). {@link #find} with a source port: one probe sequence per bucket
- * whose wall range overlaps the window, then one per bucket for each match to merge its
- * overall first and last time. With any source port: a scan of the overlapping buckets.
+ * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in the
+ * current bucket, no allocation once the pool is warm (a table doubling rehashes its entries,
+ * amortised O(1)). {@link #find} with a source port: one hash, then in every bucket, newest first,
+ * one read of the table's filter and, where it may hold the key, the probe chain of that hash, in
+ * one pass that both finds the flows with an entry in the window and merges their overall first and
+ * last times ({@link FlowSearch}). With any source port: a scan of the buckets that overlap the
+ * window (one masked compare of the meta word per slot, no allocation per slot), then a probe per
+ * found flow in the buckets not scanned.
  *
- * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens
- * of nanoseconds). {@link #find} takes it once per bucket it scans and once to merge, so a
- * long scan lets writers in between buckets; a bucket recycled in between is recognised by its
- * serial and skipped, and the answer is then marked incomplete if the window was evicted.
+ * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens of
+ * nanoseconds). A keyed {@link #find} holds it once, for the filter reads and probe chains (under
+ * 0.1 us per bucket). A scan takes it once per bucket it scans and once to merge, so a long scan
+ * lets writers in between buckets; a bucket recycled in between is recognised by its serial and
+ * skipped, and the answer is then marked incomplete if the window was evicted. Frames recorded into
+ * a bucket after it was scanned may be left out of the merged times, as if the query had come a
+ * little earlier.
  */
 public final class FlowCache {
   private static final Logger logger = LoggerFactory.getLogger(FlowCache.class);
@@ -287,7 +292,7 @@ public final class FlowCache {
         return;
       }
     }
-    t.insert(-pos - 1, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
+    t.insert(-pos - 1, hash, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
     if (v6) {
       entriesV6++;
     } else {
@@ -379,156 +384,134 @@ public final class FlowCache {
    */
   public Lookup find(FlowQuery q) {
     boolean v6 = !(q.dstAddress() instanceof Inet4Address);
-    long[] dst = words(q.dstAddress());
-    long[] src = q.srcAddress() == null ? null : words(q.srcAddress());
-    long want = ((long) q.protocol() << 16) | q.dstPort();
-    long from = q.fromWallNanos();
-    long to = q.toWallNanos();
-    long queryHash =
-        q.anySourcePort()
-            ? 0
-            : FlowTable.hash(seed, (want << 16) | q.srcPort(), v6 ? dst[0] : 0, dst[v6 ? 1 : 0]);
-
-    List<Bucket> snapshot = new ArrayList<>();
-    List<Long> serials = new ArrayList<>();
-    synchronized (lock) {
-      dropExpired(ticker.read());
-      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
-        Bucket b = it.next();
-        if (b.hasEntriesIn(from, to)) {
-          snapshot.add(b);
-          serials.add(b.serial);
-        }
-      }
-    }
-
-    Map<FlowId, long[]> found = new LinkedHashMap<>();
-    boolean truncated = false;
-    for (int i = 0; i < snapshot.size() && !truncated; i++) {
-      Bucket b = snapshot.get(i);
-      synchronized (lock) {
-        if (b.serial != serials.get(i)) {
-          continue;
-        }
-        FlowTable t = v6 ? b.v6 : b.v4;
-        if (t.slots == null) {
-          continue;
-        }
-        if (q.anySourcePort()) {
-          for (int off = 0; off < t.slots.length && !truncated; off += t.stride) {
-            if (t.slots[off + t.addrWords] != 0
-                && matches(t, off, want, -1, dst, src, v6)) {
-              truncated |= collect(found, b, t, off, from, to, q.limit());
-            }
-          }
-        } else {
-          int slot = t.home(queryHash);
-          for (int p = 0; p < FlowTable.MAX_PROBES; p++) {
-            int off = slot * t.stride;
-            if (t.slots[off + t.addrWords] == 0) {
-              break;
-            }
-            if (matches(t, off, want, q.srcPort(), dst, src, v6)) {
-              truncated |= collect(found, b, t, off, from, to, q.limit());
-            }
-            slot = t.next(slot, p);
-          }
-        }
-      }
-    }
-
-    List<PeerRecord> out = new ArrayList<>(found.size());
-    boolean incomplete;
-    synchronized (lock) {
-      long now = ticker.read();
-      incomplete = incompleteMarks.overlaps(from, to, now);
-      for (Bucket b : buckets) {
-        incomplete |= b.rejectedIn(from, to);
-        FlowTable t = v6 ? b.v6 : b.v4;
-        if (t.slots == null || found.isEmpty()) {
-          continue;
-        }
-        for (Map.Entry<FlowId, long[]> e : found.entrySet()) {
-          FlowId id = e.getKey();
-          long h =
-              FlowTable.hash(
-                  seed, id.meta & KEY40_MASK, v6 ? id.a2 : 0, v6 ? id.a3 : id.a0 & 0xFFFF_FFFFL);
-          int off = t.find(h, id.a0, id.a1, id.a2, id.a3, id.meta, id.mac);
-          if (off >= 0) {
-            merge(e.getValue(), b.wallNanos(t.firstAt(off)), b.wallNanos(t.lastAt(off)));
-          }
-        }
-      }
-      for (Map.Entry<FlowId, long[]> e : found.entrySet()) {
-        out.add(toRecord(e.getKey(), e.getValue(), v6));
-      }
+    FlowSearch search =
+        new FlowSearch(
+            seed,
+            q,
+            v6,
+            words(q.dstAddress()),
+            q.srcAddress() == null ? null : words(q.srcAddress()));
+    boolean incomplete =
+        q.anySourcePort() ? scanBuckets(search, q, v6) : probeBuckets(search, q, v6);
+    List<PeerRecord> out = new ArrayList<>(search.size());
+    // the interface names of the entries found were registered before the entries were
+    // recorded, and so before the lock was last released: reading them needs no lock
+    for (int i = 0; i < search.size(); i++) {
+      out.add(toRecord(search, i, v6));
     }
     out.sort(
         Comparator.comparingLong(PeerRecord::lastSeenNanos)
             .reversed()
             .thenComparingLong(PeerRecord::firstSeenNanos));
-    return new Lookup(out, truncated, incomplete);
+    return new Lookup(out, search.truncated(), incomplete);
   }
 
-  private static boolean matches(
-      FlowTable t, int off, long want, int srcPort, long[] dst, long[] src, boolean v6) {
-    long[] s = t.slots;
-    long meta = s[off + t.addrWords];
-    if (((meta >>> 16) & 0xFF_FFFFL) != want) {
-      return false;
+  /**
+   * A keyed lookup: under one lock, follows the query's probe chain in every bucket, newest
+   * first, then merges the entries passed over. Returns whether the window is incomplete.
+   */
+  private boolean probeBuckets(FlowSearch search, FlowQuery q, boolean v6) {
+    long hash = search.queryHash();
+    synchronized (lock) {
+      dropExpired(ticker.read());
+      int position = 0;
+      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); position++) {
+        Bucket b = it.next();
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (t.slots != null) {
+          search.probe(b, t, hash, position);
+        }
+      }
+      position = 0;
+      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); position++) {
+        Bucket b = it.next();
+        search.mergeMissed(b, v6 ? b.v6 : b.v4, position);
+      }
+      return incompleteLocked(q);
     }
-    if (srcPort >= 0 && (meta & 0xFFFF) != srcPort) {
-      return false;
-    }
-    if (v6) {
-      return s[off + 2] == dst[0]
-          && s[off + 3] == dst[1]
-          && (src == null || (s[off] == src[0] && s[off + 1] == src[1]));
-    }
-    return (s[off] & 0xFFFF_FFFFL) == dst[0] && (src == null || (s[off] >>> 32) == src[0]);
   }
 
-  /** Adds the entry if it lies in the window; returns true if it was left out by the limit. */
-  private static boolean collect(
-      Map<FlowId, long[]> found, Bucket b, FlowTable t, int off, long from, long to, int limit) {
-    long first = b.wallNanos(t.firstAt(off));
-    long last = b.wallNanos(t.lastAt(off));
-    if (first > to || last < from) {
-      return false;
+  /**
+   * A lookup for any source port: scans the buckets that overlap the window, newest first,
+   * taking the lock once per bucket so that writers get in between (a bucket recycled in
+   * between is recognised by its serial and skipped); then, under one lock, merges the entries
+   * of the found flows in the buckets not scanned and those passed over. Returns whether the
+   * window is incomplete.
+   */
+  private boolean scanBuckets(FlowSearch search, FlowQuery q, boolean v6) {
+    long from = q.fromWallNanos();
+    long to = q.toWallNanos();
+    Bucket[] snapshot;
+    long[] serials;
+    int n = 0;
+    synchronized (lock) {
+      dropExpired(ticker.read());
+      snapshot = new Bucket[buckets.size()];
+      serials = new long[snapshot.length];
+      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
+        Bucket b = it.next();
+        if (b.hasEntriesIn(from, to)) {
+          snapshot[n] = b;
+          serials[n++] = b.serial;
+        }
+      }
     }
-    long[] s = t.slots;
-    FlowId id =
-        t.addrWords == 1
-            ? new FlowId(s[off], 0, 0, 0, s[off + 1], t.macAt(off))
-            : new FlowId(s[off], s[off + 1], s[off + 2], s[off + 3], s[off + 4], t.macAt(off));
-    long[] times = found.get(id);
-    if (times != null) {
-      merge(times, first, last);
-      return false;
+    boolean[] scanned = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      Bucket b = snapshot[i];
+      synchronized (lock) {
+        if (b.serial != serials[i]) {
+          continue;
+        }
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (t.slots != null) {
+          search.scan(b, t, i);
+        }
+        scanned[i] = true;
+      }
     }
-    if (found.size() >= limit) {
-      return true;
+    synchronized (lock) {
+      // serials grow towards the newest bucket: walk both lists newest first
+      int i = 0;
+      for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
+        Bucket b = it.next();
+        while (i < n && serials[i] > b.serial) {
+          i++;
+        }
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (i < n && serials[i] == b.serial && scanned[i]) {
+          search.mergeMissed(b, t, i);
+        } else {
+          search.mergeAll(b, t);
+        }
+      }
+      return incompleteLocked(q);
     }
-    found.put(id, new long[] {first, last});
-    return false;
   }
 
-  private static void merge(long[] times, long first, long last) {
-    times[0] = Math.min(times[0], first);
-    times[1] = Math.max(times[1], last);
+  private boolean incompleteLocked(FlowQuery q) {
+    long from = q.fromWallNanos();
+    long to = q.toWallNanos();
+    boolean incomplete = incompleteMarks.overlaps(from, to, ticker.read());
+    for (Bucket b : buckets) {
+      incomplete |= b.rejectedIn(from, to);
+    }
+    return incomplete;
   }
 
-  private PeerRecord toRecord(FlowId id, long[] times, boolean v6) {
-    long meta = id.meta;
-    MacAddress mac = (meta & HAS_MAC) != 0 ? MacAddress.of(id.mac) : null;
+  private PeerRecord toRecord(FlowSearch found, int i, boolean v6) {
+    long meta = found.key(i, v6 ? 4 : 1);
+    long macWord = found.key(i, v6 ? 5 : 2);
+    MacAddress mac = (meta & HAS_MAC) != 0 ? MacAddress.of(macWord) : null;
     InetAddress inside;
     InetAddress destination;
     if (v6) {
-      inside = address6(id.a0, id.a1);
-      destination = address6(id.a2, id.a3);
+      inside = address6(found.key(i, 0), found.key(i, 1));
+      destination = address6(found.key(i, 2), found.key(i, 3));
     } else {
-      inside = address4((int) (id.a0 >>> 32));
-      destination = address4((int) id.a0);
+      long a0 = found.key(i, 0);
+      inside = address4((int) (a0 >>> 32));
+      destination = address4((int) a0);
     }
     int vlan = (int) ((meta >>> 48) & 0x1FFF) - 1;
     String name = interfaceNames[(int) ((meta >>> 40) & 0xFF)];
@@ -540,8 +523,8 @@ public final class FlowCache {
         (int) ((meta >>> 16) & 0xFFFF),
         vlan,
         name,
-        times[0],
-        times[1]);
+        found.first(i),
+        found.last(i));
   }
 
   /** Returns counters and sizes as of now. */
@@ -631,7 +614,4 @@ public final class FlowCache {
       throw new IllegalStateException("address of length " + b.length, e);
     }
   }
-
-  /** Identity of a flow across buckets: address words, meta word, MAC. */
-  private record FlowId(long a0, long a1, long a2, long a3, long meta, long mac) {}
 }

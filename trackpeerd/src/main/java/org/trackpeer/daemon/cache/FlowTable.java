@@ -2,7 +2,8 @@ package org.trackpeer.daemon.cache;
 
 /**
  * One bucket's open-addressing table of flow entries of one address family, packed in a
- * {@code long[]} (layout in {@link FlowCache}).
+ * {@code long[]} (layout in {@link FlowCache}), followed in the same array by a small filter
+ * of the lookup keys it holds.
  *
  * <p>The table is indexed by a hash of (protocol, destination address, destination port,
  * source port) only, so a lookup that does not know the source address (the NAT form) still
@@ -11,6 +12,14 @@ package org.trackpeer.daemon.cache;
  * senders that share one chain costs bounded work and the extra ones are refused. Entries are
  * never removed one by one: the whole table is dropped with its bucket, so there are no
  * tombstones.
+ *
+ * <p><b>Filter.</b> After the slots come {@code max(1, slots / 8)} words, 8 bits per slot: a
+ * blocked Bloom filter of the lookup-key hashes of the entries. A key sets 3 bits in one word
+ * (the word chosen by the hash's low bits, the bits by bits 20-37, the home slot by the high
+ * bits). {@link #mayContain} reads that one word: a keyed query skips a bucket without the key
+ * after one read of a filter 1/32 (IPv4) or 1/56 (IPv6) of the table's size, mostly in cache,
+ * instead of a cache miss on the table; a table at load 3/4 holds 10.7 filter bits per entry
+ * and lets through about 4% of the keys it does not hold. The filter costs 1.3 bytes per entry.
  */
 final class FlowTable {
   /** Smallest table: 16 slots. */
@@ -37,6 +46,9 @@ final class FlowTable {
   int log2;
   int count;
 
+  /** Offset of the filter in {@link #slots}: the first word after the last slot. */
+  private int filterAt;
+
   /** Size of the first array, from the previous bucket's entry count. */
   int plannedLog2 = MIN_LOG2;
 
@@ -60,6 +72,41 @@ final class FlowTable {
 
   int capacity() {
     return slots == null ? 0 : 1 << log2;
+  }
+
+  /** Returns the words of one array: {@code stride} per slot, then the filter. */
+  static int words(int stride, int log2) {
+    return (stride << log2) + filterWords(log2);
+  }
+
+  private static int filterWords(int log2) {
+    return Math.max(1, (1 << log2) >> 3);
+  }
+
+  /** Returns the words of the slots, where the filter starts. */
+  int slotWords() {
+    return filterAt;
+  }
+
+  /**
+   * Returns false when no entry with lookup-key hash {@code hash} is held; true when one may
+   * be. The table must be allocated.
+   */
+  boolean mayContain(long hash) {
+    long bits = filterBits(hash);
+    return (slots[filterAt + filterWord(hash)] & bits) == bits;
+  }
+
+  private int filterWord(long hash) {
+    return (int) hash & (filterWords(log2) - 1);
+  }
+
+  private static long filterBits(long hash) {
+    return (1L << (hash >>> 20)) | (1L << (hash >>> 26)) | (1L << (hash >>> 32));
+  }
+
+  private void addToFilter(long hash) {
+    slots[filterAt + filterWord(hash)] |= filterBits(hash);
   }
 
   /** Returns the first slot a key with {@code hash} probes. */
@@ -96,8 +143,13 @@ final class FlowTable {
     return NO_ROOM;
   }
 
-  /** Writes a new entry at word offset {@code off} seen once at time offset {@code t}. */
-  void insert(int off, long a0, long a1, long a2, long a3, long meta, long mac, long t) {
+  /**
+   * Writes a new entry with lookup-key hash {@code hash} at word offset {@code off}, seen once
+   * at time offset {@code t}.
+   */
+  void insert(
+      int off, long hash, long a0, long a1, long a2, long a3, long meta, long mac, long t) {
+    addToFilter(hash);
     long[] s = slots;
     s[off] = a0;
     if (addrWords == 4) {
@@ -168,12 +220,15 @@ final class FlowTable {
     if (slots == null) {
       log2 = plannedLog2;
       slots = pool.take(log2);
+      filterAt = stride << log2;
       return;
     }
     long[] old = slots;
+    int oldEnd = filterAt;
     log2++;
     slots = pool.take(log2);
-    for (int off = 0; off < old.length; off += stride) {
+    filterAt = stride << log2;
+    for (int off = 0; off < oldEnd; off += stride) {
       long meta = old[off + addrWords];
       if (meta == 0) {
         continue;
@@ -182,6 +237,7 @@ final class FlowTable {
           addrWords == 1
               ? hash(seed, meta & FlowCache.KEY40_MASK, 0, old[off] & 0xFFFF_FFFFL)
               : hash(seed, meta & FlowCache.KEY40_MASK, old[off + 2], old[off + 3]);
+      addToFilter(h);
       int slot = home(h);
       for (int p = 0; ; p++) {
         int to = slot * stride;
@@ -201,6 +257,7 @@ final class FlowTable {
     }
     slots = null;
     log2 = 0;
+    filterAt = 0;
     count = 0;
   }
 

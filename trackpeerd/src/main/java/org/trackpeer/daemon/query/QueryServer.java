@@ -233,7 +233,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
       } else {
         reply = handler.answer(req.query(), budget);
         answered.get(reply.result()).incrementAndGet();
-        logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
+        if (logger.isDebugEnabled()) {
+          logger.debug("query from {}: {} -> {}", from, req.query(), reply.result().label());
+        }
         n = QueryCodec.encodeReply(reply, out, budget);
       }
       if (auth != null) {

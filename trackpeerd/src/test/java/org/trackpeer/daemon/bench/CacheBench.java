@@ -2,10 +2,14 @@ package org.trackpeer.daemon.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 import org.trackpeer.daemon.cache.CacheConfig;
 import org.trackpeer.daemon.cache.CacheStats;
 import org.trackpeer.daemon.cache.FlowCache;
+import org.trackpeer.daemon.cache.FlowQuery;
 import org.trackpeer.daemon.capture.DecodedFrame;
 
 /**
@@ -16,7 +20,10 @@ import org.trackpeer.daemon.capture.DecodedFrame;
  * <p>Usage: {@code CacheBench perflow 4|6 CAP} (inserts 2 x CAP distinct flows, so the cache
  * has evicted and reuses pooled arrays), {@code CacheBench capacity N} (run with -Xmx2g),
  * {@code CacheBench flood CAP ROUNDS}, {@code CacheBench pause CAP RETENTION_SECONDS FLOWS}
- * (calls during which a garbage collection ran are reported apart).
+ * (calls during which a garbage collection ran are reported apart), {@code CacheBench find CAP}
+ * (fills a cache of CAP flows, then times keyed finds and a scan for any source port).
+ * {@code find} reports CPU time of the measuring thread, which other processes on a loaded
+ * machine disturb less than wall time.
  * Time is driven by a counter: one microsecond of monotonic and frame time per flow.
  */
 public final class CacheBench {
@@ -34,11 +41,12 @@ public final class CacheBench {
   }
 
   /** Runs one measurement. */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws UnknownHostException {
     switch (args[0]) {
       case "perflow" -> perFlow(Integer.parseInt(args[1]), Long.parseLong(args[2]));
       case "capacity" -> capacity(Long.parseLong(args[1]));
       case "flood" -> flood(Long.parseLong(args[1]), Integer.parseInt(args[2]));
+      case "find" -> find(Long.parseLong(args[1]));
       case "pause" ->
           pause(Long.parseLong(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -181,6 +189,60 @@ public final class CacheBench {
         cap, s.expired(), s.evictions(), tail[tail.length / 2],
         tail[(int) (tail.length * 0.999)], tail[(int) (tail.length * 0.9999)], worst, worstAt,
         gcCalls, worstGc);
+  }
+
+  private static void find(long cap) throws UnknownHostException {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    CacheBench b = new CacheBench(cacheConfig(cap, 600));
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    for (long i = 0; i < cap; i++) {
+      b.insert(i, false);
+    }
+    long insertCpu = threads.getCurrentThreadCpuTime() - cpu0;
+    InetAddress dst = InetAddress.getByName("203.0.113.1");
+    int rounds = 7;
+    int perRound = 20_000;
+    double[] fiveTuple = new double[rounds];
+    double[] natForm = new double[rounds];
+    long found = 0;
+    for (int r = 0; r < rounds; r++) {
+      for (int form = 0; form < 2; form++) {
+        long t0 = threads.getCurrentThreadCpuTime();
+        for (int k = 0; k < perRound; k++) {
+          long i = ((r * 2L + form) * perRound + k) * 7919L % cap;
+          // flow i was recorded at one microsecond per flow from the start
+          long wall = BASE_NANOS + (i + 1) * 1000L;
+          InetAddress src =
+              form == 0 ? InetAddress.getByAddress(ip4(0xc0000200 | (int) ((i >>> 28) & 0xFF)))
+                  : null;
+          FlowQuery q = new FlowQuery(17, src, (int) (i & 0xFFFF), dst,
+              1 + (int) ((i >>> 16) & 0xFFF), wall - 5_000_000_000L, wall + 5_000_000_000L, 16);
+          found += b.cache.find(q).matches().size();
+        }
+        double us = (threads.getCurrentThreadCpuTime() - t0) / 1e3 / perRound;
+        (form == 0 ? fiveTuple : natForm)[r] = us;
+      }
+    }
+    long s0 = threads.getCurrentThreadCpuTime();
+    int scans = 5;
+    for (int k = 0; k < scans; k++) {
+      // a destination port no flow has: the whole cache is scanned, nothing is found
+      b.cache.find(new FlowQuery(17, null, FlowQuery.ANY_PORT, dst, 60000,
+          BASE_NANOS, BASE_NANOS + (cap + 1) * 1000L, 100_000));
+    }
+    double scanMs = (threads.getCurrentThreadCpuTime() - s0) / 1e6 / scans;
+    Arrays.sort(fiveTuple);
+    Arrays.sort(natForm);
+    System.out.printf("find entries=%d buckets=%d insert-cpu-ns=%.0f found=%d"
+            + " cpu-us five-tuple median=%.2f (%.2f-%.2f) nat-form median=%.2f (%.2f-%.2f)"
+            + " scan-cpu-ms=%.1f%n",
+        b.cache.stats().entries(), b.cache.stats().buckets(), (double) insertCpu / cap, found,
+        fiveTuple[rounds / 2], fiveTuple[0], fiveTuple[rounds - 1], natForm[rounds / 2],
+        natForm[0], natForm[rounds - 1], scanMs);
+  }
+
+  private static byte[] ip4(int v) {
+    return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
   }
 
   private static long gcCount() {

@@ -113,6 +113,112 @@ final class FlowCacheTest {
   }
 
   @Test
+  void find_anySourcePort_mergesEntriesOutsideWindowInNewerAndUnscannedBuckets() {
+    FlowCache cache = cache(600, 10_000, 0.5);
+    int eth1 = cache.registerInterface("eth1");
+    long start = ticker.read();
+    cache.record(Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0), eth1);
+    ticker.set(start + 6 * SECOND);
+    cache.record(
+        Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0 + 6 * SECOND), eth1);
+    ticker.set(start + 12 * SECOND);
+    // the newest bucket overlaps the window through another flow's late frame only
+    cache.record(
+        Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0 + 12 * SECOND), eth1);
+    cache.record(
+        Frames.v4(MAC_B, "192.0.2.11", 40001, "203.0.113.5", 443, T0 + 6500 * MILLI), eth1);
+    assertEquals(3, cache.stats().buckets());
+
+    Lookup all =
+        cache.find(
+            new FlowQuery(TCP, null, FlowQuery.ANY_PORT, addr("203.0.113.5"), 443,
+                T0 + 5 * SECOND, T0 + 7 * SECOND, 10));
+
+    assertEquals(2, all.matches().size());
+    assertFalse(all.truncated());
+    PeerRecord spanning = all.matches().get(0);
+    assertEquals(40000, spanning.insidePort());
+    assertEquals(T0, spanning.firstSeenNanos());
+    assertEquals(T0 + 12 * SECOND, spanning.lastSeenNanos());
+    PeerRecord late = all.matches().get(1);
+    assertEquals(40001, late.insidePort());
+    assertEquals(T0 + 6500 * MILLI, late.firstSeenNanos());
+    assertEquals(T0 + 6500 * MILLI, late.lastSeenNanos());
+
+    Lookup one =
+        cache.find(
+            new FlowQuery(TCP, null, FlowQuery.ANY_PORT, addr("203.0.113.5"), 443,
+                T0 + 5 * SECOND, T0 + 7 * SECOND, 1));
+    assertEquals(1, one.matches().size());
+    assertEquals(40001, one.matches().get(0).insidePort(), "found first, newest bucket");
+    assertTrue(one.truncated());
+  }
+
+  @Test
+  void find_ipv6FlowAcrossBuckets_mergesOverallFirstAndLast() {
+    FlowCache cache = cache(600, 10_000, 0.5);
+    int eth1 = cache.registerInterface("eth1");
+    long start = ticker.read();
+    for (long s : new long[] {0, 6, 12}) {
+      ticker.set(start + s * SECOND);
+      cache.record(
+          Frames.v6(MAC_A, "2001:db8::10", 5353, "2001:db8:ffff::1", 53, T0 + s * SECOND),
+          eth1);
+    }
+    assertEquals(3, cache.stats().buckets());
+
+    Lookup keyed =
+        cache.find(
+            new FlowQuery(UDP, addr("2001:db8::10"), 5353, addr("2001:db8:ffff::1"), 53,
+                T0 + 6 * SECOND, T0 + 6 * SECOND, 10));
+    Lookup wildcard =
+        cache.find(
+            new FlowQuery(UDP, null, FlowQuery.ANY_PORT, addr("2001:db8:ffff::1"), 53,
+                T0 + 6 * SECOND, T0 + 6 * SECOND, 10));
+
+    for (Lookup hit : List.of(keyed, wildcard)) {
+      assertEquals(1, hit.matches().size());
+      PeerRecord r = hit.matches().get(0);
+      assertEquals(addr("2001:db8::10"), r.insideAddress());
+      assertEquals(T0, r.firstSeenNanos());
+      assertEquals(T0 + 12 * SECOND, r.lastSeenNanos());
+    }
+  }
+
+  @Test
+  void find_anySourcePort_manyFlowsSeenBeforeWindow_mergesFirstTimeOfEach() {
+    FlowCache cache = cache(600, 10_000, 0.5);
+    int eth1 = cache.registerInterface("eth1");
+    long start = ticker.read();
+    for (int i = 0; i < 20; i++) {
+      cache.record(
+          Frames.v6(MAC_A + i, "2001:db8::" + (i + 1), 6000 + i, "2001:db8:ffff::1", 53,
+              T0 + i * MILLI), eth1);
+    }
+    ticker.set(start + 6 * SECOND);
+    for (int i = 0; i < 20; i++) {
+      cache.record(
+          Frames.v6(MAC_A + i, "2001:db8::" + (i + 1), 6000 + i, "2001:db8:ffff::1", 53,
+              T0 + 20 * SECOND), eth1);
+    }
+    assertEquals(2, cache.stats().buckets());
+
+    Lookup all =
+        cache.find(
+            new FlowQuery(UDP, null, FlowQuery.ANY_PORT, addr("2001:db8:ffff::1"), 53,
+                T0 + 20 * SECOND, T0 + 20 * SECOND, 100));
+
+    assertEquals(20, all.matches().size());
+    for (PeerRecord r : all.matches()) {
+      int i = r.insidePort() - 6000;
+      assertEquals(addr("2001:db8::" + (i + 1)), r.insideAddress());
+      assertEquals(MacAddress.of(MAC_A + i), r.mac());
+      assertEquals(T0 + i * MILLI, r.firstSeenNanos(), "port " + r.insidePort());
+      assertEquals(T0 + 20 * SECOND, r.lastSeenNanos());
+    }
+  }
+
+  @Test
   void expire_lastSeenExactlyRetentionAgo_isGone() {
     FlowCache cache = cache(60, 10_000, 0.5);
     int eth1 = cache.registerInterface("eth1");

@@ -1,0 +1,301 @@
+package org.trackpeer.daemon.cache;
+
+import java.util.Arrays;
+
+/**
+ * One run of {@link FlowCache#find}: what a matching entry looks like, and the flows found so
+ * far, each with its first and last time merged over the buckets visited.
+ *
+ * <p>Buckets are visited newest first and numbered in that order ({@code position}). A flow is
+ * found when one of its entries lies in the window; at most {@code limit} flows are found, and
+ * a further one only sets {@link #truncated}. Every later entry of a found flow merges into its
+ * times. An entry outside the window of a flow not (yet) found is passed over, and its bucket
+ * is remembered, so that {@link #mergeMissed} can take it once the flow is found in an older
+ * bucket. The caller holds the cache's lock during each call that reads a table.
+ *
+ * <p>The found flows are kept in flat arrays with an open-addressing index over their full key
+ * (address words, meta word, MAC), so a visit allocates nothing per slot.
+ */
+final class FlowSearch {
+  private static final long OCCUPIED = 1L << 63;
+  private static final long PROTOCOL_AND_DST_PORT = 0xFF_FFFF_0000L;
+
+  private final long seed;
+  private final int addrWords;
+  private final int keyWords;
+  private final long metaMask;
+  private final long metaWant;
+  private final long[] dst;
+  private final long[] src;
+  private final long from;
+  private final long to;
+  private final int limit;
+
+  /** Key words of the found flows: the address words, meta, MAC; {@link #keyWords} each. */
+  private long[] keys = new long[0];
+
+  /** Per found flow: hash of its table key, first and last wall time in nanoseconds. */
+  private long[] hashes = new long[0];
+
+  private long[] firsts = new long[0];
+  private long[] lasts = new long[0];
+
+  /** Per found flow: position of the bucket it was found in. */
+  private int[] foundAt = new int[0];
+
+  private int size;
+
+  /** Flow number + 1 per slot, 0 for free; a power of two at most half used. */
+  private int[] index = new int[16];
+
+  /** Positions whose bucket held an entry passed over; null while there is none. */
+  private boolean[] passedOver;
+
+  private boolean truncated;
+
+  /**
+   * Prepares a search for the flows of {@code q}; {@code dst} and {@code src} are the address
+   * words (one for IPv4, high and low for IPv6), {@code src} null for any source address.
+   */
+  FlowSearch(long seed, FlowQuery q, boolean v6, long[] dst, long[] src) {
+    this.seed = seed;
+    this.addrWords = v6 ? 4 : 1;
+    this.keyWords = addrWords + 2;
+    long want = ((long) q.protocol() << 32) | ((long) q.dstPort() << 16);
+    if (q.anySourcePort()) {
+      this.metaMask = OCCUPIED | PROTOCOL_AND_DST_PORT;
+      this.metaWant = OCCUPIED | want;
+    } else {
+      this.metaMask = OCCUPIED | PROTOCOL_AND_DST_PORT | 0xFFFF;
+      this.metaWant = OCCUPIED | want | q.srcPort();
+    }
+    this.dst = dst;
+    this.src = src;
+    this.from = q.fromWallNanos();
+    this.to = q.toWallNanos();
+    this.limit = q.limit();
+  }
+
+  /** Returns the hash of the probe chain a keyed query follows in every table. */
+  long queryHash() {
+    return FlowTable.hash(seed, metaWant & FlowCache.KEY40_MASK,
+        addrWords == 4 ? dst[0] : 0, dst[addrWords == 4 ? 1 : 0]);
+  }
+
+  /** Visits the matching entries on the probe chain of {@code hash} in {@code b}'s table. */
+  void probe(Bucket b, FlowTable t, long hash, int position) {
+    if (!t.mayContain(hash)) {
+      return;
+    }
+    long[] s = t.slots;
+    int slot = t.home(hash);
+    for (int p = 0; p < FlowTable.MAX_PROBES; p++) {
+      int off = slot * t.stride;
+      long meta = s[off + addrWords];
+      if (meta == 0) {
+        return;
+      }
+      if ((meta & metaMask) == metaWant && addressesMatch(s, off)) {
+        visit(b, t, off, position);
+      }
+      slot = t.next(slot, p);
+    }
+  }
+
+  /** Visits every matching entry of {@code b}'s table. */
+  void scan(Bucket b, FlowTable t, int position) {
+    long[] s = t.slots;
+    int stride = t.stride;
+    int end = t.slotWords();
+    long mask = metaMask;
+    long want = metaWant;
+    // the meta word is compared first, with one masked compare, on every slot
+    for (int m = addrWords; m < end; m += stride) {
+      if ((s[m] & mask) == want && addressesMatch(s, m - addrWords)) {
+        visit(b, t, m - addrWords, position);
+      }
+    }
+  }
+
+  private boolean addressesMatch(long[] s, int off) {
+    if (addrWords == 4) {
+      return s[off + 2] == dst[0]
+          && s[off + 3] == dst[1]
+          && (src == null || (s[off] == src[0] && s[off + 1] == src[1]));
+    }
+    return (s[off] & 0xFFFF_FFFFL) == dst[0] && (src == null || (s[off] >>> 32) == src[0]);
+  }
+
+  private void visit(Bucket b, FlowTable t, int off, int position) {
+    long first = b.wallNanos(t.firstAt(off));
+    long last = b.wallNanos(t.lastAt(off));
+    int i = indexOf(t.slots, off);
+    if (i >= 0) {
+      firsts[i] = Math.min(firsts[i], first);
+      lasts[i] = Math.max(lasts[i], last);
+    } else if (first > to || last < from) {
+      if (passedOver == null) {
+        passedOver = new boolean[position + 1];
+      } else if (passedOver.length <= position) {
+        passedOver = Arrays.copyOf(passedOver, Math.max(position + 1, 2 * passedOver.length));
+      }
+      passedOver[position] = true;
+    } else if (size >= limit) {
+      truncated = true;
+    } else {
+      add(t.slots, off, first, last, position);
+    }
+  }
+
+  /**
+   * Merges into the found flows their entries in {@code b}'s table that the visit at {@code
+   * position} passed over: those of flows found in older buckets.
+   */
+  void mergeMissed(Bucket b, FlowTable t, int position) {
+    if (passedOver != null && position < passedOver.length && passedOver[position]) {
+      mergeFrom(b, t, position);
+    }
+  }
+
+  /** Merges into every found flow its entry in {@code b}'s table, a bucket not visited. */
+  void mergeAll(Bucket b, FlowTable t) {
+    mergeFrom(b, t, -1);
+  }
+
+  /** Merges the entries of the flows found at a position after {@code position}. */
+  private void mergeFrom(Bucket b, FlowTable t, int position) {
+    if (t.slots == null || size == 0) {
+      return;
+    }
+    int wanted = 0;
+    for (int i = 0; i < size; i++) {
+      if (foundAt[i] > position) {
+        wanted++;
+      }
+    }
+    long[] s = t.slots;
+    if (wanted * 8L > t.capacity()) {
+      // cheaper to read the table once than to follow a probe chain per flow
+      for (int m = addrWords; m < t.slotWords(); m += t.stride) {
+        if ((s[m] & metaMask) == metaWant) {
+          int off = m - addrWords;
+          int i = indexOf(s, off);
+          if (i >= 0 && foundAt[i] > position) {
+            merge(b, t, off, i);
+          }
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < size; i++) {
+      if (foundAt[i] <= position || !t.mayContain(hashes[i])) {
+        continue;
+      }
+      int k = i * keyWords;
+      int off =
+          addrWords == 4
+              ? t.find(hashes[i], keys[k], keys[k + 1], keys[k + 2], keys[k + 3], keys[k + 4],
+                  keys[k + 5])
+              : t.find(hashes[i], keys[k], 0, 0, 0, keys[k + 1], keys[k + 2]);
+      if (off >= 0) {
+        merge(b, t, off, i);
+      }
+    }
+  }
+
+  private void merge(Bucket b, FlowTable t, int off, int i) {
+    firsts[i] = Math.min(firsts[i], b.wallNanos(t.firstAt(off)));
+    lasts[i] = Math.max(lasts[i], b.wallNanos(t.lastAt(off)));
+  }
+
+  /** Returns true when more flows matched in the window than the limit. */
+  boolean truncated() {
+    return truncated;
+  }
+
+  /** Returns the number of flows found. */
+  int size() {
+    return size;
+  }
+
+  /** Returns word {@code w} of found flow {@code i}'s key (address words, meta, MAC). */
+  long key(int i, int w) {
+    return keys[i * keyWords + w];
+  }
+
+  long first(int i) {
+    return firsts[i];
+  }
+
+  long last(int i) {
+    return lasts[i];
+  }
+
+  private int indexOf(long[] s, int off) {
+    int mask = index.length - 1;
+    for (int slot = (int) keyHash(s, off) & mask; ; slot = (slot + 1) & mask) {
+      int n = index[slot];
+      if (n == 0) {
+        return -1;
+      }
+      if (sameKey(s, off, (n - 1) * keyWords)) {
+        return n - 1;
+      }
+    }
+  }
+
+  private boolean sameKey(long[] s, int off, int k) {
+    for (int w = 0; w < addrWords + 1; w++) {
+      if (keys[k + w] != s[off + w]) {
+        return false;
+      }
+    }
+    return keys[k + addrWords + 1] == (s[off + addrWords + 1] & FlowTable.MAC_MASK);
+  }
+
+  private long keyHash(long[] s, int off) {
+    long h = s[off + addrWords] ^ (s[off + addrWords + 1] & FlowTable.MAC_MASK) * 31;
+    for (int w = 0; w < addrWords; w++) {
+      h = FlowTable.mix(h ^ s[off + w]);
+    }
+    return h;
+  }
+
+  private void add(long[] s, int off, long first, long last, int position) {
+    if (size == foundAt.length) {
+      int n = Math.max(4, 2 * size);
+      keys = Arrays.copyOf(keys, n * keyWords);
+      hashes = Arrays.copyOf(hashes, n);
+      firsts = Arrays.copyOf(firsts, n);
+      lasts = Arrays.copyOf(lasts, n);
+      foundAt = Arrays.copyOf(foundAt, n);
+    }
+    if (2 * (size + 1) > index.length) {
+      index = new int[2 * index.length];
+      for (int i = 0; i < size; i++) {
+        place(keys, i * keyWords, i);
+      }
+    }
+    int k = size * keyWords;
+    System.arraycopy(s, off, keys, k, addrWords + 1);
+    keys[k + addrWords + 1] = s[off + addrWords + 1] & FlowTable.MAC_MASK;
+    long meta = s[off + addrWords];
+    hashes[size] =
+        FlowTable.hash(seed, meta & FlowCache.KEY40_MASK, addrWords == 4 ? s[off + 2] : 0,
+            addrWords == 4 ? s[off + 3] : s[off] & 0xFFFF_FFFFL);
+    firsts[size] = first;
+    lasts[size] = last;
+    foundAt[size] = position;
+    place(keys, k, size);
+    size++;
+  }
+
+  private void place(long[] k, int keyOff, int flow) {
+    int mask = index.length - 1;
+    int slot = (int) keyHash(k, keyOff) & mask;
+    while (index[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    index[slot] = flow + 1;
+  }
+}

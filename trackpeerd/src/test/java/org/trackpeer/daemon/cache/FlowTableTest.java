@@ -1,0 +1,69 @@
+package org.trackpeer.daemon.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+final class FlowTableTest {
+  private static final long SEED = 42;
+  private static final long OCCUPIED = 1L << 63;
+
+  /** Inserts an IPv4 entry with source port {@code port} to one destination; returns its hash. */
+  private static long insert(FlowTable t, ArrayPool pool, int port) {
+    long meta = OCCUPIED | (17L << 32) | (53L << 16) | port;
+    long hash = FlowTable.hash(SEED, meta & FlowCache.KEY40_MASK, 0, 0xcb00710aL);
+    if (t.needsGrowth()) {
+      t.grow(pool);
+    }
+    int pos = t.find(hash, 0xc0000201_cb00710aL, 0, 0, 0, meta, 0);
+    t.insert(-pos - 1, hash, 0xc0000201_cb00710aL, 0, 0, 0, meta, 0, 7);
+    return hash;
+  }
+
+  @Test
+  void mayContain_emptyTable_isFalseForEveryKey() {
+    FlowTable t = new FlowTable(1, SEED);
+    t.grow(new ArrayPool(4));
+    SplittableRandom random = new SplittableRandom(1);
+    for (int i = 0; i < 1000; i++) {
+      assertFalse(t.mayContain(random.nextLong()));
+    }
+  }
+
+  @Test
+  void mayContain_afterInsertsAndGrowth_trueForEveryKeyHeldAndFewOthers() {
+    ArrayPool pool = new ArrayPool(4);
+    FlowTable t = new FlowTable(1, SEED);
+    long[] held = new long[3000];
+    for (int i = 0; i < held.length; i++) {
+      held[i] = insert(t, pool, i);
+    }
+    assertEquals(3000, t.count);
+    assertEquals(12, t.log2, "grown from 16 to 4096 slots");
+    for (long h : held) {
+      assertTrue(t.mayContain(h));
+    }
+    SplittableRandom random = new SplittableRandom(2);
+    int passed = 0;
+    for (int i = 0; i < 10_000; i++) {
+      if (t.mayContain(random.nextLong())) {
+        passed++;
+      }
+    }
+    // 8 filter bits per slot at load 0.73, 3 bits per key: about 4% false positives
+    assertTrue(passed < 800, "false positives: " + passed);
+  }
+
+  @Test
+  void words_slotsThenFilter_oneFilterWordPerEightSlots() {
+    assertEquals(4 * 16 + 2, FlowTable.words(4, 4));
+    assertEquals(7 * (1 << 17) + (1 << 14), FlowTable.words(7, 17));
+    FlowTable t = new FlowTable(4, SEED);
+    t.grow(new ArrayPool(7));
+    assertEquals(7 * 16, t.slotWords());
+    assertEquals(7 * 16 + 2, t.slots.length);
+  }
+}
