@@ -1,6 +1,8 @@
 package org.trackpeer.lab;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.trackpeer.lab.Lab.bin;
 import static org.trackpeer.lab.Lab.in;
@@ -8,34 +10,65 @@ import static org.trackpeer.lab.Lab.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.trackpeer.net.Endpoint;
+import org.trackpeer.proto.Auth;
+import org.trackpeer.proto.PeerRecord;
+import org.trackpeer.proto.QueryCodec;
+import org.trackpeer.proto.QueryReply;
+import org.trackpeer.proto.QueryRequest;
+import org.trackpeer.proto.ResultCode;
 
 /**
  * The query port seen from several source addresses: the NAT lab's server namespace gets
- * extra addresses in 198.51.100.0/24 and the client sends from each with {@code --bind}. One
- * agent applies allow lists and rate limits, a second one on another port requires
- * authentication.
+ * extra addresses 198.51.100.11-16 and sends from each, with the client's {@code --bind} or
+ * with {@link UdpPeer}, which sends datagrams the test built byte by byte and reports the bytes
+ * that came back. Three agents capture the lab's LAN: one applies an allow list and a
+ * per-source rate (port 7709), one requires authentication (7710), one has only a small global
+ * rate (7711). Before the tests host a sends UDP from ports 41001-41003 and host b from 41004
+ * and 41005 to 203.0.113.10:5353, in that order, so the agents hold five flows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class QueryPortScenario {
   private static final String SECRET =
       "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  private static final String AGENT = "203.0.113.1";
+  private static final int PLAIN_PORT = 7709;
+  private static final int AUTH_PORT = 7710;
+  private static final int GLOBAL_PORT = 7711;
+  private static final String MAC_A = "02:00:5e:00:01:01";
+  private static final String MAC_B = "02:00:5e:00:01:02";
+  /** The size of a query reply without records, as refusals and rate limits are sent. */
+  private static final int EMPTY_REPLY = 18;
+  /** The size of a stats reply that carries only a result code. */
+  private static final int STATS_ERROR_REPLY = 13;
+  /** How long {@link UdpPeer} waits for each reply; every answer comes within a few ms. */
+  private static final int WAIT_MILLIS = 200;
 
+  private final SecureRandom random = new SecureRandom();
   private String lab;
   private Path dir;
-  private Lab.Background plain;
-  private Lab.Background authed;
+  private Auth.Key key;
+  private long flowsAt;
+  private final List<Lab.Background> agents = new ArrayList<>();
 
   @BeforeAll
   void buildLab() throws Exception {
     Lab.assumeLab();
     lab = Lab.uniqueName("qp");
     run(bin("lab/natlab"), "up", lab);
-    for (int i = 11; i <= 14; i++) {
+    for (int i = 11; i <= 16; i++) {
       run("ip", "-n", lab + "-s", "addr", "add", "198.51.100." + i + "/32", "dev", "eth0");
     }
     run("ip", "-n", lab + "-r", "route", "add", "198.51.100.0/24", "via", "203.0.113.10");
@@ -44,20 +77,48 @@ final class QueryPortScenario {
     Files.writeString(keys, "4 " + SECRET + "\n");
     Files.writeString(dir.resolve("client.keys"), "4 " + SECRET + "\n");
     Files.writeString(dir.resolve("wrong.keys"), "4 " + SECRET.replace('8', '9') + "\n");
+    key = Auth.readKeyFile(dir.resolve("client.keys")).get(4L);
     Path plainConf = dir.resolve("plain.conf");
     Files.writeString(plainConf, "allow = 198.51.100.11/32, 198.51.100.12/32,"
-        + " 198.51.100.14/32\nrate-per-client = 1\nrate-per-client-burst = 1\n"
+        + " 198.51.100.14/32, 198.51.100.15/32\nrate-per-client = 1\nrate-per-client-burst = 1\n"
         + "rate-refusals = 100\n");
+    // no rate limits at all, so every one of the many requests below reaches authentication
     Path authConf = dir.resolve("auth.conf");
-    Files.writeString(authConf, "allow = 198.51.100.0/24\nauth-key-file = " + keys + "\n");
-    plain = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", plainConf.toString(),
-        "-i", "lan0", "--listen", "127.0.0.1", "--listen", "203.0.113.1"));
-    authed = Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", authConf.toString(),
-        "-i", "lan0", "--listen", "203.0.113.1", "--port", "7710"));
-    for (Lab.Background b : new Lab.Background[] {plain, authed}) {
+    Files.writeString(authConf, "allow = 198.51.100.0/24\nauth-key-file = " + keys + "\n"
+        + "rate-per-client = 0\nrate-total = 0\nrate-refusals = 0\nwildcard = on\n");
+    Path globalConf = dir.resolve("global.conf");
+    Files.writeString(globalConf, "allow = 198.51.100.0/24\nrate-per-client = 0\n"
+        + "rate-total = 2\nrate-total-burst = 4\nrate-refusals = 100\n");
+    agents.add(Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", plainConf.toString(),
+        "-i", "lan0", "--listen", "127.0.0.1", "--listen", AGENT)));
+    agents.add(Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", authConf.toString(),
+        "-i", "lan0", "--listen", AGENT, "--port", Integer.toString(AUTH_PORT))));
+    agents.add(Lab.start(in(lab + "-r", bin("bin/trackpeerd"), "-c", globalConf.toString(),
+        "-i", "lan0", "--listen", AGENT, "--port", Integer.toString(GLOBAL_PORT))));
+    for (Lab.Background b : agents) {
       b.awaitOutput(s -> s.contains("answering queries"), Duration.ofSeconds(30));
       b.awaitOutput(s -> s.contains("capturing on lan0"), Duration.ofSeconds(30));
     }
+    flowsAt = System.currentTimeMillis() / 1000;
+    for (int port = 41001; port <= 41005; port++) {
+      run(in(lab + (port <= 41003 ? "-a" : "-b"), "sh", "-c",
+          "echo hello | socat -u - UDP-SENDTO:203.0.113.10:5353,sourceport=" + port));
+    }
+    awaitCached(5);
+  }
+
+  /** Waits (at most 5 s) until the authenticating agent holds {@code n} flows. */
+  private void awaitCached(long n) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long cached = 0;
+    while (System.nanoTime() < deadline) {
+      cached = authStats().getOrDefault("cache_entries_v4", 0L);
+      if (cached >= n) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the agent holds " + cached + " flows, not " + n);
   }
 
   @AfterAll
@@ -65,15 +126,14 @@ final class QueryPortScenario {
     if (lab == null) {
       return;
     }
-    for (Lab.Background b : new Lab.Background[] {plain, authed}) {
-      if (b != null) {
-        b.close();
-      }
+    for (Lab.Background b : agents) {
+      b.close();
     }
     run(bin("lab/natlab"), "down", lab);
-    for (String f : new String[] {"agent.keys", "client.keys", "wrong.keys", "plain.conf",
-        "auth.conf"}) {
-      Files.deleteIfExists(dir.resolve(f));
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.delete(f);
+      }
     }
     Files.deleteIfExists(dir);
   }
@@ -89,13 +149,13 @@ final class QueryPortScenario {
 
   @Test
   void listedSource_isAnswered() {
-    Lab.Result r = ask("198.51.100.11", "203.0.113.1");
+    Lab.Result r = ask("198.51.100.11", AGENT);
     assertEquals(11, r.exit(), r.out() + r.err());
   }
 
   @Test
   void unlistedSource_isRefused() {
-    Lab.Result r = ask("198.51.100.13", "203.0.113.1");
+    Lab.Result r = ask("198.51.100.13", AGENT);
     assertEquals(15, r.exit(), r.out() + r.err());
   }
 
@@ -103,7 +163,7 @@ final class QueryPortScenario {
   void repeatedQueries_beyondRate_areRateLimitedAndCounted() {
     boolean limited = false;
     for (int i = 0; i < 10 && !limited; i++) {
-      Lab.Result r = ask("198.51.100.12", "203.0.113.1");
+      Lab.Result r = ask("198.51.100.12", AGENT);
       assertTrue(r.exit() == 11 || r.exit() == 20, r.out() + r.err());
       limited = r.exit() == 20;
     }
@@ -118,7 +178,7 @@ final class QueryPortScenario {
 
   @Test
   void authenticatedAgent_rightKeyAnswered_noKeyRefused_wrongKeyBadReply() {
-    String agent = "203.0.113.1:7710";
+    String agent = AGENT + ":" + AUTH_PORT;
     Lab.Result ok = ask("198.51.100.14", agent, "--key-file",
         dir.resolve("client.keys").toString());
     assertEquals(11, ok.exit(), ok.out() + ok.err());
@@ -127,5 +187,182 @@ final class QueryPortScenario {
     Lab.Result wrong = ask("198.51.100.14", agent, "--key-file",
         dir.resolve("wrong.keys").toString());
     assertEquals(3, wrong.exit(), wrong.out() + wrong.err());
+  }
+
+  // ------------------------------------------------------------------ bytes on the wire
+
+  @Test
+  void refusedAndRateLimitedReplies_areNoLargerThanTheirRequests() throws Exception {
+    byte[] query = QueryCodec.encodeRequest(unknownFlow(), 0);
+    byte[] padded = QueryCodec.encodeRequest(unknownFlow(), 1472);
+    byte[] stats = QueryCodec.encodeStatsRequest(nextId(), 0);
+    byte[] again = QueryCodec.encodeRequest(unknownFlow(), 0);
+    byte[] statsAgain = QueryCodec.encodeStatsRequest(nextId(), 0);
+    assertEquals(40, query.length);
+    assertEquals(13, stats.length);
+    List<Send> sends = List.of(
+        new Send("198.51.100.13", query),
+        new Send("198.51.100.13", stats),
+        new Send("198.51.100.13", padded),
+        // a listed source with a fresh bucket of one query, then two more at once
+        new Send("198.51.100.15", query),
+        new Send("198.51.100.15", again),
+        new Send("198.51.100.15", statsAgain));
+    List<byte[]> replies = exchange(PLAIN_PORT, sends);
+    ResultCode[] results = {ResultCode.REFUSED, ResultCode.REFUSED, ResultCode.REFUSED,
+        ResultCode.NOT_FOUND, ResultCode.RATE_LIMITED, ResultCode.RATE_LIMITED};
+    int[] sizes = {EMPTY_REPLY, STATS_ERROR_REPLY, EMPTY_REPLY, EMPTY_REPLY, EMPTY_REPLY,
+        STATS_ERROR_REPLY};
+    for (int i = 0; i < sends.size(); i++) {
+      byte[] reply = replies.get(i);
+      assertNotNull(reply, "no reply to datagram " + i);
+      assertEquals(sizes[i], reply.length, "reply " + i);
+      assertTrue(reply.length <= sends.get(i).datagram().length, "reply " + i);
+      assertArrayEquals(idOf(sends.get(i).datagram()), idOf(reply), "reply " + i);
+      assertEquals(results[i].wire(), reply[12], "reply " + i);
+    }
+  }
+
+  @Test
+  void globalRate_sharedBySixSources_answersOnlyTheBurst() throws Exception {
+    // one query from each source: no source is over any limit of its own
+    List<Send> sends = new ArrayList<>();
+    for (int i = 11; i <= 16; i++) {
+      sends.add(new Send("198.51.100." + i, QueryCodec.encodeRequest(unknownFlow(), 0)));
+    }
+    List<byte[]> replies = exchange(GLOBAL_PORT, sends);
+    for (int i = 0; i < sends.size(); i++) {
+      byte[] reply = replies.get(i);
+      assertNotNull(reply, "no reply to source " + sends.get(i).from());
+      assertEquals(EMPTY_REPLY, reply.length);
+      ResultCode expected = i < 4 ? ResultCode.NOT_FOUND : ResultCode.RATE_LIMITED;
+      assertEquals(expected.wire(), reply[12], "source " + sends.get(i).from());
+    }
+  }
+
+  @Test
+  void authenticatedWildcard_pagedToFitItsRequest_largerRequestLargerAnswer() throws Exception {
+    // 200 bytes leave a budget of 168 for reply and MAC: two records; 400 bytes: all five
+    Sealed[] requests = {wildcard(0, 200), wildcard(1, 200), wildcard(2, 200),
+        wildcard(0, 400)};
+    List<Send> sends = new ArrayList<>();
+    for (Sealed s : requests) {
+      sends.add(new Send("198.51.100.14", s.datagram()));
+    }
+    List<byte[]> replies = exchange(AUTH_PORT, sends);
+    int[] sizes = {18 + 2 * 54 + 32, 18 + 2 * 54 + 32, 18 + 54 + 32, 18 + 5 * 54 + 32};
+    int[][] ports = {{41001, 41002}, {41003, 41004}, {41005},
+        {41001, 41002, 41003, 41004, 41005}};
+    boolean[] more = {true, true, false, false};
+    for (int i = 0; i < requests.length; i++) {
+      byte[] reply = replies.get(i);
+      assertNotNull(reply, "no reply to wildcard " + i);
+      assertEquals(sizes[i], reply.length, "wildcard " + i);
+      assertTrue(reply.length <= requests[i].datagram().length, "wildcard " + i);
+      QueryReply r = open(reply, requests[i]);
+      assertEquals(ResultCode.FOUND, r.result(), "wildcard " + i);
+      assertEquals(5, r.totalMatches(), "wildcard " + i);
+      assertEquals(more[i], r.more(), "wildcard " + i);
+      assertArrayEquals(ports[i], r.records().stream().mapToInt(PeerRecord::insidePort)
+          .toArray(), "wildcard " + i);
+      for (PeerRecord rec : r.records()) {
+        assertEquals(rec.insidePort() <= 41003 ? MAC_A : MAC_B, rec.mac().toString());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** One datagram and the source address it is sent from. */
+  private record Send(String from, byte[] datagram) {}
+
+  /** An authenticated request and the nonce its reply is bound to. */
+  private record Sealed(byte[] datagram, byte[] nonce) {}
+
+  /**
+   * Sends the datagrams one after another from the server namespace to the agent on {@code
+   * port}; returns each reply, or null where none came within {@link #WAIT_MILLIS}.
+   */
+  private List<byte[]> exchange(int port, List<Send> sends) throws Exception {
+    Path file = Files.createTempFile(dir, "send", ".txt");
+    StringBuilder text = new StringBuilder();
+    for (Send s : sends) {
+      text.append(s.from()).append(' ').append(HexFormat.of().formatHex(s.datagram()))
+          .append('\n');
+    }
+    Files.writeString(file, text);
+    String cp = Path.of(UdpPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        + ":" + Path.of(Auth.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Lab.Result r = Lab.exec(Duration.ofSeconds(60), in(lab + "-s",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, UdpPeer.class.getName(),
+        "exchange", file.toString(), Integer.toString(WAIT_MILLIS), AGENT,
+        Integer.toString(port)));
+    Files.delete(file);
+    assertEquals(0, r.exit(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(sends.size(), lines.size(), r.out());
+    List<byte[]> replies = new ArrayList<>();
+    for (String l : lines) {
+      replies.add(l.equals("-") ? null : HexFormat.of().parseHex(l));
+    }
+    return replies;
+  }
+
+  /** Returns the authenticating agent's counters, asked with the right key. */
+  private Map<String, Long> authStats() {
+    Lab.Result r = Lab.exec(Duration.ofSeconds(30), in(lab + "-s", bin("bin/trackpeer"),
+        "--bind", "198.51.100.14", "-a", AGENT + ":" + AUTH_PORT, "--retries", "0",
+        "--key-file", dir.resolve("client.keys").toString(), "--stats"));
+    assertEquals(0, r.exit(), r.out() + r.err());
+    Map<String, Long> m = new HashMap<>();
+    r.out().lines().map(l -> l.split(" ")).filter(f -> f.length == 2)
+        .forEach(f -> m.put(f[0], Long.parseLong(f[1])));
+    return m;
+  }
+
+  /** A query about a flow nobody sent, as the plain agents are asked. */
+  private QueryRequest unknownFlow() {
+    return new QueryRequest(nextId(), QueryRequest.TCP, Endpoint.parse("203.0.113.1:40999", true),
+        Endpoint.parse("203.0.113.10:23", true), now(), 0, 0);
+  }
+
+  /** An authenticated wildcard query for every flow to 203.0.113.10:5353. */
+  private Sealed wildcard(int page, int padTo) {
+    QueryRequest q = new QueryRequest(nextId(), QueryRequest.UDP,
+        Endpoint.parse("192.0.2.11:41001", true), Endpoint.parse("203.0.113.10:5353", true),
+        0, 0, page);
+    return seal(q, now(), padTo);
+  }
+
+  private Sealed seal(QueryRequest q, long stamp, int padTo) {
+    byte[] nonce = new byte[Auth.NONCE_SIZE];
+    random.nextBytes(nonce);
+    return new Sealed(Auth.sealRequest(QueryCodec.encodeRequest(q, 0), key, stamp, nonce, padTo),
+        nonce);
+  }
+
+  /** Checks the reply's MAC against the request's nonce and decodes it. */
+  private QueryReply open(byte[] reply, Sealed request) throws Exception {
+    int body = Auth.openReply(reply, reply.length, key, request.nonce());
+    QueryReply r = QueryCodec.decodeReply(reply, 0, body);
+    assertArrayEquals(idOf(request.datagram()), idOf(reply));
+    return r;
+  }
+
+  private static byte[] idOf(byte[] datagram) {
+    return Arrays.copyOfRange(datagram, 4, 12);
+  }
+
+  private long nextId() {
+    long id;
+    do {
+      id = random.nextLong();
+    } while (id == 0);
+    return id;
+  }
+
+  private static long now() {
+    return System.currentTimeMillis() / 1000;
   }
 }
