@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import org.trackpeer.proto.Protocol;
 
 /**
@@ -21,8 +19,9 @@ import org.trackpeer.proto.Protocol;
  * JVM cannot send from.
  *
  * <ul>
- *   <li>{@code exchange FILE WAIT_MS HOST PORT}: FILE holds lines {@code SOURCE HEX}; each
- *       datagram is sent from SOURCE to HOST:PORT in turn, and the first datagram back from
+ *   <li>{@code exchange FILE HOST PORT}: FILE holds lines {@code SOURCE HEX WAIT_MS}; each
+ *       datagram is sent from SOURCE to HOST:PORT in turn, from a socket of its own so that
+ *       a late reply is never taken for the next one's, and the first datagram back from
  *       HOST:PORT within WAIT_MS is printed as hex, or {@code -} when none came.
  * </ul>
  */
@@ -33,41 +32,34 @@ final class UdpPeer {
   private UdpPeer() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 5 && args[0].equals("exchange")) {
-      exchange(Path.of(args[1]), Integer.parseInt(args[2]),
-          new InetSocketAddress(InetAddress.getByName(args[3]), Integer.parseInt(args[4])));
+    if (args.length == 4 && args[0].equals("exchange")) {
+      exchange(Path.of(args[1]),
+          new InetSocketAddress(InetAddress.getByName(args[2]), Integer.parseInt(args[3])));
     } else {
-      System.err.println("usage: exchange FILE WAIT_MS HOST PORT");
+      System.err.println("usage: exchange FILE HOST PORT");
       System.exit(64);
     }
   }
 
-  private static void exchange(Path file, int waitMillis, InetSocketAddress agent)
-      throws IOException {
+  private static void exchange(Path file, InetSocketAddress agent) throws IOException {
     List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
-    if (lines.size() > LINES_MAX || waitMillis < 1 || waitMillis > WAIT_MAX_MILLIS) {
-      throw new IllegalArgumentException("at most " + LINES_MAX + " lines, wait 1-"
-          + WAIT_MAX_MILLIS + " ms");
+    if (lines.size() > LINES_MAX) {
+      throw new IllegalArgumentException("more than " + LINES_MAX + " lines");
     }
-    Map<String, DatagramSocket> sockets = new HashMap<>();
     byte[] buf = new byte[Protocol.MAX_DATAGRAM_BYTES + 1];
     StringBuilder out = new StringBuilder();
-    try {
-      for (String line : lines) {
-        String[] parts = line.split(" ");
-        DatagramSocket s = sockets.get(parts[0]);
-        if (s == null) {
-          s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(parts[0]), 0));
-          sockets.put(parts[0], s);
-        }
-        byte[] datagram = HexFormat.of().parseHex(parts[1]);
+    for (String line : lines) {
+      String[] parts = line.split(" ");
+      int waitMillis = Integer.parseInt(parts[2]);
+      if (waitMillis < 1 || waitMillis > WAIT_MAX_MILLIS) {
+        throw new IllegalArgumentException("wait 1-" + WAIT_MAX_MILLIS + " ms: " + waitMillis);
+      }
+      byte[] datagram = HexFormat.of().parseHex(parts[1]);
+      try (DatagramSocket s =
+          new DatagramSocket(new InetSocketAddress(InetAddress.getByName(parts[0]), 0))) {
         s.send(new DatagramPacket(datagram, datagram.length, agent));
         byte[] reply = receive(s, buf, agent, waitMillis);
         out.append(reply == null ? "-" : HexFormat.of().formatHex(reply)).append('\n');
-      }
-    } finally {
-      for (DatagramSocket s : sockets.values()) {
-        s.close();
       }
     }
     System.out.print(out);
