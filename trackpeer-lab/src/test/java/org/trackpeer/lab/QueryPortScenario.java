@@ -2,7 +2,9 @@ package org.trackpeer.lab;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.trackpeer.lab.Lab.bin;
 import static org.trackpeer.lab.Lab.in;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.proto.Auth;
 import org.trackpeer.proto.PeerRecord;
+import org.trackpeer.proto.ProtocolException;
 import org.trackpeer.proto.QueryCodec;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
@@ -47,6 +50,7 @@ final class QueryPortScenario {
   private static final int PLAIN_PORT = 7709;
   private static final int AUTH_PORT = 7710;
   private static final int GLOBAL_PORT = 7711;
+  private static final int FORGER_PORT = 7712;
   private static final String MAC_A = "02:00:5e:00:01:01";
   private static final String MAC_B = "02:00:5e:00:01:02";
   /** The size of a query reply without records, as refusals and rate limits are sent. */
@@ -55,6 +59,8 @@ final class QueryPortScenario {
   private static final int STATS_ERROR_REPLY = 13;
   /** How long {@link UdpPeer} waits for a reply that should come (it takes a few ms). */
   private static final int REPLY_MILLIS = 3000;
+  /** How long it waits where no reply should come. */
+  private static final int SILENCE_MILLIS = 300;
 
   private final SecureRandom random = new SecureRandom();
   private String lab;
@@ -271,6 +277,128 @@ final class QueryPortScenario {
     }
   }
 
+  // ------------------------------------------------------------------ authentication
+
+  @Test
+  void authenticatedRequest_everyBitFlipped_noneAnsweredEachCounted() throws Exception {
+    // 140 bytes: fields, trailer and 40 bytes of padding; room for one record and the MAC
+    Sealed valid = flowQuery(now(), 140);
+    List<Send> sends = new ArrayList<>();
+    sends.add(new Send("198.51.100.14", valid.datagram()));
+    // why the agent cannot decode each copy, as the codec says; null for a decodable copy
+    List<ProtocolException> undecodable = new ArrayList<>();
+    undecodable.add(null);
+    int decodable = 0;
+    for (int bit = 0; bit < valid.datagram().length * 8; bit++) {
+      byte[] copy = valid.datagram().clone();
+      copy[bit / 8] ^= (byte) (1 << (bit % 8));
+      ProtocolException bad = null;
+      try {
+        QueryCodec.decodeRequest(copy, 0, copy.length);
+        decodable++;
+      } catch (ProtocolException e) {
+        bad = e;
+      }
+      undecodable.add(bad);
+      boolean silent = bad != null && !bad.answerable();
+      sends.add(new Send("198.51.100.14", copy, silent ? SILENCE_MILLIS : REPLY_MILLIS));
+    }
+    Map<String, Long> before = authStats();
+    List<byte[]> replies = exchange(AUTH_PORT, sends);
+    Map<String, Long> after = authStats();
+
+    assertFoundHostA(replies.get(0), valid);
+    for (int i = 1; i < sends.size(); i++) {
+      byte[] copy = sends.get(i).datagram();
+      byte[] reply = replies.get(i);
+      ProtocolException bad = undecodable.get(i);
+      String which = "bit " + (i - 1) + " flipped";
+      if (bad != null && !bad.answerable()) {
+        assertNull(reply, which);
+        continue;
+      }
+      assertNotNull(reply, which);
+      // decoded copies fail authentication and are refused; the others are malformed
+      ResultCode expected = bad == null ? ResultCode.REFUSED : bad.resultCode();
+      assertEquals(expected.wire(), reply[12], which);
+      assertTrue(reply.length == EMPTY_REPLY || reply.length == STATS_ERROR_REPLY,
+          which + ": " + reply.length + " bytes");
+      assertArrayEquals(idOf(copy), idOf(reply), which);
+    }
+    int flips = sends.size() - 1;
+    assertEquals(1120, flips);
+    // decodable: 64 bits of id, 192 of the question, the family 4 turned 6 (the trailer is
+    // then read as addresses and a key id out of the nonce), 480 of trailer, 320 of padding
+    assertEquals(1057, decodable);
+    assertEquals(1057, delta(before, after, "query_auth_failed_"), after.toString());
+    // id, question, timestamp, nonce and MAC: 64 + 192 + 64 + 128 + 256
+    assertEquals(704, delta(before, after, "query_auth_failed_bad_mac"), after.toString());
+    assertEquals(33, delta(before, after, "query_auth_failed_unknown_key"), after.toString());
+    assertEquals(320, delta(before, after, "query_auth_failed_nonzero_padding"),
+        after.toString());
+    assertEquals(flips - decodable, delta(before, after, "query_rejected_"), after.toString());
+    assertEquals(1, delta(before, after, "queries_found"), after.toString());
+  }
+
+  @Test
+  void authenticatedRequest_sentTwice_secondCopyRefusedAsReplay() throws Exception {
+    Sealed valid = flowQuery(now(), 512);
+    Map<String, Long> before = authStats();
+    List<byte[]> replies = exchange(AUTH_PORT, List.of(
+        new Send("198.51.100.14", valid.datagram()), new Send("198.51.100.14", valid.datagram())));
+    Map<String, Long> after = authStats();
+    assertFoundHostA(replies.get(0), valid);
+    assertRefusedUnsigned(replies.get(1), valid);
+    assertEquals(1, delta(before, after, "query_auth_failed_replay"), after.toString());
+    assertEquals(1, delta(before, after, "query_auth_failed_"), after.toString());
+  }
+
+  @Test
+  void authenticatedRequest_clockSkewBeyondThirtySeconds_isRefused() throws Exception {
+    long now = now();
+    Sealed[] requests = {flowQuery(now - 35, 512), flowQuery(now + 35, 512),
+        flowQuery(now - 20, 512), flowQuery(now + 20, 512)};
+    List<Send> sends = new ArrayList<>();
+    for (Sealed s : requests) {
+      sends.add(new Send("198.51.100.14", s.datagram()));
+    }
+    Map<String, Long> before = authStats();
+    List<byte[]> replies = exchange(AUTH_PORT, sends);
+    Map<String, Long> after = authStats();
+    assertRefusedUnsigned(replies.get(0), requests[0]);
+    assertRefusedUnsigned(replies.get(1), requests[1]);
+    assertFoundHostA(replies.get(2), requests[2]);
+    assertFoundHostA(replies.get(3), requests[3]);
+    assertEquals(2, delta(before, after, "query_auth_failed_clock_skew"), after.toString());
+    assertEquals(2, delta(before, after, "query_auth_failed_"), after.toString());
+  }
+
+  @Test
+  void forgedReply_toAuthenticatingClient_rejectedAndItsMacNeverPrinted() throws Exception {
+    // the forger holds the agent's address and a port no agent listens on; the first reply is
+    // sealed with the real key and shows the forged replies differ from a good one only in
+    // their MAC
+    String[] modes = {"signed", "bad-mac", "unsigned", "other-nonce"};
+    List<String> cmd = new ArrayList<>(List.of(udpPeer("forge", AGENT,
+        Integer.toString(FORGER_PORT), dir.resolve("client.keys").toString())));
+    cmd.addAll(Arrays.asList(modes));
+    try (Lab.Background forger = Lab.start(in(lab + "-r", cmd.toArray(new String[0])))) {
+      forger.awaitOutput(s -> s.contains("listening"), Duration.ofSeconds(15));
+      String agent = AGENT + ":" + FORGER_PORT;
+      String keyFile = dir.resolve("client.keys").toString();
+      Lab.Result good = ask("198.51.100.14", agent, "--key-file", keyFile);
+      assertEquals(0, good.exit(), good.out() + good.err());
+      assertEquals(UdpPeer.FORGED_MAC, good.out().lines().findFirst().orElse(""));
+      for (int i = 1; i < modes.length; i++) {
+        Lab.Result r = ask("198.51.100.14", agent, "--key-file", keyFile);
+        assertEquals(3, r.exit(), modes[i] + ": " + r.out() + r.err());
+        assertFalse((r.out() + r.err()).contains(UdpPeer.FORGED_MAC), modes[i] + ": " + r.out());
+        assertFalse((r.out() + r.err()).contains("02005e006666"), modes[i] + ": " + r.out());
+      }
+      forger.awaitOutput(s -> s.contains("answered other-nonce"), Duration.ofSeconds(5));
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** One datagram, the source address it is sent from, and how long to wait for a reply. */
@@ -295,12 +423,8 @@ final class QueryPortScenario {
           .append(' ').append(s.waitMillis()).append('\n');
     }
     Files.writeString(file, text);
-    String cp = Path.of(UdpPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-        + ":" + Path.of(Auth.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    Lab.Result r = Lab.exec(Duration.ofSeconds(90), in(lab + "-s",
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, UdpPeer.class.getName(),
-        "exchange", file.toString(), AGENT, Integer.toString(port)));
+    Lab.Result r = Lab.exec(Duration.ofSeconds(90), in(lab + "-s", udpPeer("exchange",
+        file.toString(), AGENT, Integer.toString(port))));
     Files.delete(file);
     assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
@@ -310,6 +434,17 @@ final class QueryPortScenario {
       replies.add(l.equals("-") ? null : HexFormat.of().parseHex(l));
     }
     return replies;
+  }
+
+  /** The command that runs {@link UdpPeer} with the test's own JVM and class path. */
+  private static String[] udpPeer(String... args) throws Exception {
+    String cp = Path.of(UdpPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        + ":" + Path.of(Auth.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, UdpPeer.class.getName()));
+    cmd.addAll(Arrays.asList(args));
+    return cmd.toArray(new String[0]);
   }
 
   /** Returns the authenticating agent's counters, asked with the right key. */
@@ -324,10 +459,29 @@ final class QueryPortScenario {
     return m;
   }
 
+  /** The rise of every counter whose name starts with {@code prefix}, summed. */
+  private static long delta(Map<String, Long> before, Map<String, Long> after, String prefix) {
+    long sum = 0;
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+      }
+    }
+    return sum;
+  }
+
   /** A query about a flow nobody sent, as the plain agents are asked. */
   private QueryRequest unknownFlow() {
     return new QueryRequest(nextId(), QueryRequest.TCP, Endpoint.parse("203.0.113.1:40999", true),
         Endpoint.parse("203.0.113.10:23", true), now(), 0, 0);
+  }
+
+  /** An authenticated query about host a's flow from port 41001, stamped {@code stamp}. */
+  private Sealed flowQuery(long stamp, int padTo) {
+    QueryRequest q = new QueryRequest(nextId(), QueryRequest.UDP,
+        Endpoint.parse("192.0.2.11:41001", true), Endpoint.parse("203.0.113.10:5353", true),
+        flowsAt, 60, 0);
+    return seal(q, stamp, padTo);
   }
 
   /** An authenticated wildcard query for every flow to 203.0.113.10:5353. */
@@ -351,6 +505,25 @@ final class QueryPortScenario {
     QueryReply r = QueryCodec.decodeReply(reply, 0, body);
     assertArrayEquals(idOf(request.datagram()), idOf(reply));
     return r;
+  }
+
+  private void assertFoundHostA(byte[] reply, Sealed request) throws Exception {
+    assertNotNull(reply, "no reply to a valid request");
+    assertEquals(18 + 54 + 32, reply.length);
+    assertTrue(reply.length <= request.datagram().length);
+    QueryReply r = open(reply, request);
+    assertEquals(ResultCode.FOUND, r.result());
+    assertEquals(1, r.records().size());
+    assertEquals(MAC_A, r.records().get(0).mac().toString());
+    assertEquals(41001, r.records().get(0).insidePort());
+  }
+
+  /** A refusal for failed authentication: 18 bytes, the request's id, and no MAC. */
+  private static void assertRefusedUnsigned(byte[] reply, Sealed request) {
+    assertNotNull(reply, "no reply");
+    assertEquals(EMPTY_REPLY, reply.length);
+    assertArrayEquals(idOf(request.datagram()), idOf(reply));
+    assertEquals(ResultCode.REFUSED.wire(), reply[12]);
   }
 
   private static byte[] idOf(byte[] datagram) {
