@@ -40,7 +40,8 @@ import org.trackpeer.proto.ResultCode;
  * that came back. Three agents capture the lab's LAN: one applies an allow list and a
  * per-source rate (port 7709), one requires authentication (7710), one has only a small global
  * rate (7711). Before the tests host a sends UDP from ports 41001-41003 and host b from 41004
- * and 41005 to 203.0.113.10:5353, in that order, so the agents hold five flows.
+ * and 41005 to 203.0.113.10:5353, in that order, and then both from port 41006 to
+ * 203.0.113.10:5354, so the agents hold seven flows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class QueryPortScenario {
@@ -88,10 +89,12 @@ final class QueryPortScenario {
     Files.writeString(plainConf, "allow = 198.51.100.11/32, 198.51.100.12/32,"
         + " 198.51.100.14/32, 198.51.100.15/32\nrate-per-client = 1\nrate-per-client-burst = 1\n"
         + "rate-refusals = 100\n");
-    // no rate limits at all, so every one of the many requests below reaches authentication
+    // no rate limits at all, so every one of the many requests below reaches authentication;
+    // without connection tracking a query for the router's address matches by port alone
     Path authConf = dir.resolve("auth.conf");
     Files.writeString(authConf, "allow = 198.51.100.0/24\nauth-key-file = " + keys + "\n"
-        + "rate-per-client = 0\nrate-total = 0\nrate-refusals = 0\nwildcard = on\n");
+        + "rate-per-client = 0\nrate-total = 0\nrate-refusals = 0\nwildcard = on\n"
+        + "conntrack = off\n");
     Path globalConf = dir.resolve("global.conf");
     Files.writeString(globalConf, "allow = 198.51.100.0/24\nrate-per-client = 0\n"
         + "rate-total = 1\nrate-total-burst = 4\nrate-refusals = 100\n");
@@ -107,10 +110,17 @@ final class QueryPortScenario {
     }
     flowsAt = System.currentTimeMillis() / 1000;
     for (int port = 41001; port <= 41005; port++) {
-      run(in(lab + (port <= 41003 ? "-a" : "-b"), "sh", "-c",
-          "echo hello | socat -u - UDP-SENDTO:203.0.113.10:5353,sourceport=" + port));
+      sendFlow(port <= 41003 ? "-a" : "-b", port, 5353);
     }
-    awaitCached(5);
+    sendFlow("-a", 41006, 5354);
+    sendFlow("-b", 41006, 5354);
+    awaitCached(7);
+  }
+
+  /** Sends one UDP datagram from LAN host {@code suffix} to 203.0.113.10:{@code dstPort}. */
+  private void sendFlow(String suffix, int srcPort, int dstPort) {
+    run(in(lab + suffix, "sh", "-c", "echo hello | socat -u - UDP-SENDTO:203.0.113.10:"
+        + dstPort + ",sourceport=" + srcPort));
   }
 
   /** Waits (at most 5 s) until the authenticating agent holds {@code n} flows. */
@@ -275,6 +285,34 @@ final class QueryPortScenario {
         assertEquals(rec.insidePort() <= 41003 ? MAC_A : MAC_B, rec.mac().toString());
       }
     }
+  }
+
+  @Test
+  void authenticatedAmbiguousAnswer_pagedToFitItsRequest() throws Exception {
+    // the router's address and port 41006 match both hosts' flows; 140 bytes fit one record
+    Sealed[] requests = {portQuery(0, 140), portQuery(1, 140), portQuery(0, 200)};
+    List<Send> sends = new ArrayList<>();
+    for (Sealed s : requests) {
+      sends.add(new Send("198.51.100.14", s.datagram()));
+    }
+    List<byte[]> replies = exchange(AUTH_PORT, sends);
+    int[] sizes = {18 + 54 + 32, 18 + 54 + 32, 18 + 2 * 54 + 32};
+    boolean[] more = {true, false, false};
+    List<String> macs = new ArrayList<>();
+    for (int i = 0; i < requests.length; i++) {
+      byte[] reply = replies.get(i);
+      assertNotNull(reply, "no reply to page request " + i);
+      assertEquals(sizes[i], reply.length, "page request " + i);
+      QueryReply r = open(reply, requests[i]);
+      assertEquals(ResultCode.AMBIGUOUS, r.result(), "page request " + i);
+      assertEquals(2, r.totalMatches(), "page request " + i);
+      assertEquals(more[i], r.more(), "page request " + i);
+      for (PeerRecord rec : r.records()) {
+        macs.add(rec.mac().toString());
+      }
+    }
+    // pages 0 and 1 together hold what the larger request got at once, most recent first
+    assertEquals(List.of(MAC_B, MAC_A, MAC_B, MAC_A), macs);
   }
 
   // ------------------------------------------------------------------ authentication
@@ -482,6 +520,14 @@ final class QueryPortScenario {
         Endpoint.parse("192.0.2.11:41001", true), Endpoint.parse("203.0.113.10:5353", true),
         flowsAt, 60, 0);
     return seal(q, stamp, padTo);
+  }
+
+  /** An authenticated query for the router's address and port 41006 to port 5354. */
+  private Sealed portQuery(int page, int padTo) {
+    QueryRequest q = new QueryRequest(nextId(), QueryRequest.UDP,
+        Endpoint.parse("203.0.113.1:41006", true), Endpoint.parse("203.0.113.10:5354", true),
+        flowsAt, 60, page);
+    return seal(q, now(), padTo);
   }
 
   /** An authenticated wildcard query for every flow to 203.0.113.10:5353. */
