@@ -15,7 +15,7 @@ import org.trackpeer.net.Endpoint;
  *     destination (wildcard)
  * @param toleranceSeconds how far from {@code timeSeconds} a flow may lie; 0 means the agent's
  *     default
- * @param page for wildcard answers, which page of records (0 = first)
+ * @param page which page of a long answer (0 = first), see docs/protocol.md "Paging"
  */
 public record QueryRequest(
     long requestId,

@@ -40,6 +40,8 @@ import org.trackpeer.proto.ResultCode;
  */
 public final class QueryHandler {
   private static final long NANOS = 1_000_000_000L;
+  /** The most pages of one answer a client fetches; later pages come back without records. */
+  private static final int PAGES_MAX = 64;
 
   /** Settings the handler needs; replaced as a whole on a configuration reload. */
   public record Settings(
@@ -109,8 +111,10 @@ public final class QueryHandler {
       return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
     }
     boolean nat = isNatAddress.test(q.source().address());
+    // enough matches for this page and the pages before it, up to the pages a client fetches
+    int limit = Math.max(Math.min(q.page() + 1, PAGES_MAX) * fit, 2) * 8;
     if (nat && translations != null) {
-      QueryReply viaTranslation = translated(q, from, to, fit);
+      QueryReply viaTranslation = translated(q, from, to, fit, limit);
       if (viaTranslation != null) {
         return viaTranslation;
       }
@@ -124,17 +128,17 @@ public final class QueryHandler {
             q.destination().port(),
             from,
             to,
-            Math.max(fit, 2) * 8);
+            limit);
     Lookup lookup = cache.find(fq);
     Evidence evidence = nat ? Evidence.PORT_MATCH : Evidence.FIVE_TUPLE;
-    return judge(id, lookup, evidence, fit);
+    return judge(id, lookup, evidence, fit, q.page());
   }
 
   /**
    * Answers through the translations seen for the public endpoint, or returns null when there
    * are none and the translation record of the window is complete.
    */
-  private QueryReply translated(QueryRequest q, long from, long to, int fit) {
+  private QueryReply translated(QueryRequest q, long from, long to, int fit, int limit) {
     List<Translation> seen =
         translations.find(q.protocol(), q.source().address(), q.source().port(),
             q.destination().address(), q.destination().port(), from, to);
@@ -159,13 +163,13 @@ public final class QueryHandler {
     }
     for (Endpoint inside : insides) {
       Lookup l = cache.find(new FlowQuery(q.protocol(), inside.address(), inside.port(),
-          q.destination().address(), q.destination().port(), from, to, Math.max(fit, 2) * 8));
+          q.destination().address(), q.destination().port(), from, to, limit));
       matches.addAll(l.matches());
       incomplete |= l.incomplete();
       truncated |= l.truncated();
     }
-    QueryReply r =
-        judge(q.requestId(), new Lookup(matches, truncated, incomplete), evidence, fit);
+    QueryReply r = judge(q.requestId(), new Lookup(matches, truncated, incomplete), evidence,
+        fit, q.page());
     if (r.result() == ResultCode.FOUND && translations.incomplete(from, to)) {
       // a lost event may have given the same public endpoint to another host in the window
       return new QueryReply(r.requestId(), ResultCode.INCOMPLETE, r.evidence(),
@@ -174,7 +178,8 @@ public final class QueryHandler {
     return r;
   }
 
-  private QueryReply judge(long id, Lookup lookup, Evidence evidence, int fit) {
+  /** The answer for the matches; a page holds the {@code fit} records after earlier pages'. */
+  private QueryReply judge(long id, Lookup lookup, Evidence evidence, int fit, int page) {
     List<PeerRecord> matches = new ArrayList<>(lookup.matches());
     if (matches.isEmpty()) {
       return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
@@ -185,8 +190,9 @@ public final class QueryHandler {
       computers.add(r.mac() != null ? r.mac() : r.insideAddress());
     }
     ResultCode result = computers.size() == 1 ? ResultCode.FOUND : ResultCode.AMBIGUOUS;
-    List<PeerRecord> shown = matches.subList(0, Math.min(fit, matches.size()));
-    boolean more = shown.size() < matches.size() || lookup.truncated();
+    int start = (int) Math.min(matches.size(), (long) page * fit);
+    List<PeerRecord> shown = matches.subList(start, Math.min(start + fit, matches.size()));
+    boolean more = start + shown.size() < matches.size() || lookup.truncated();
     return new QueryReply(id, result, evidence, matches.size(), more, shown);
   }
 

@@ -208,6 +208,28 @@ final class QueryHandlerTest {
   }
 
   @Test
+  void answer_ambiguousOverSeveralPages_eachPageHoldsTheNextRecords() {
+    for (int i = 0; i < 3; i++) {
+      record(v4(MAC_A + i, "192.0.2." + (11 + i), 40000, "203.0.113.10", 23, T0 + i * S));
+    }
+    now[0] = T0 + 3 * S;
+    QueryHandler h = handler(false);
+    // 100 bytes hold one record; the most recent comes first
+    String[] inside = {"192.0.2.13", "192.0.2.12", "192.0.2.11"};
+    for (int page = 0; page < 4; page++) {
+      QueryReply r = h.answer(new QueryRequest(7, 6, new Endpoint(addr(NAT), 40000),
+          new Endpoint(addr("203.0.113.10"), 23), T0 / S, 5, page), 100);
+      assertEquals(ResultCode.AMBIGUOUS, r.result(), "page " + page);
+      assertEquals(3, r.totalMatches(), "page " + page);
+      assertEquals(page < 2, r.more(), "page " + page);
+      assertEquals(page < 3 ? 1 : 0, r.records().size(), "page " + page);
+      if (page < 3) {
+        assertEquals(addr(inside[page]), r.records().get(0).insideAddress(), "page " + page);
+      }
+    }
+  }
+
+  @Test
   void answer_replyBudgetSmall_recordsTrimmedAndMoreSet() {
     record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
     record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0));
