@@ -40,8 +40,12 @@ public final class CaptureLoop implements Runnable {
     void gap(long fromWallNanos, long toWallNanos);
   }
 
-  /** Where frames come from and how to capture them. */
-  public record Settings(int snaplen, int bufferBytes, int timeoutMillis, String filter) {}
+  /**
+   * How to capture: {@code nice} below 0 is the nice value a live loop's thread asks for before
+   * it opens the interface.
+   */
+  public record Settings(
+      int snaplen, int bufferBytes, int timeoutMillis, String filter, int nice) {}
 
   private final String interfaceName;
   private final Path file;
@@ -171,6 +175,15 @@ public final class CaptureLoop implements Runnable {
   }
 
   private void runLive() {
+    if (settings.nice() < 0) {
+      String failed = ThreadNice.set(settings.nice());
+      if (failed == null) {
+        logger.info("capture on {} runs at nice {}", interfaceName, settings.nice());
+      } else {
+        logger.warn("capture on {}: nice {} not set ({}); capturing at the default priority",
+            interfaceName, settings.nice(), failed);
+      }
+    }
     boolean warned = false;
     long downSinceWall = -1;
     while (running) {
