@@ -156,7 +156,8 @@ final class Agent implements AutoCloseable {
   /** Starts capture on every interface, or on the capture file. */
   void startCapture(List<String> interfaces) {
     CaptureLoop.Settings s =
-        new CaptureLoop.Settings(config.snaplen(), config.bufferBytes(), 20, config.filter());
+        new CaptureLoop.Settings(
+            config.snaplen(), config.bufferBytes(), 20, config.filter(), config.captureNice());
     if (config.readFile() != null) {
       int idx = cache.registerInterface(fileLabel(config.readFile()));
       loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));
