@@ -234,6 +234,19 @@ final class Agent implements AutoCloseable {
     return true;
   }
 
+  /** True when every capture source is a file that has been read to its end. */
+  boolean filesRead() {
+    if (loops.isEmpty()) {
+      return false;
+    }
+    for (CaptureLoop loop : loops) {
+      if (!loop.finished()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private boolean isNatAddress(InetAddress a) {
     return local.isOwnAddress(a);
   }

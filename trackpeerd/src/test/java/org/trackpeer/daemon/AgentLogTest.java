@@ -151,10 +151,10 @@ final class AgentLogTest {
       agent.startCapture(List.of());
       agent.startServing();
       long deadline = System.nanoTime() + 10_000_000_000L;
-      while (!agent.ready() && System.nanoTime() < deadline) {
+      while (!agent.filesRead() && System.nanoTime() < deadline) {
         Thread.onSpinWait();
       }
-      assertTrue(agent.ready(), "capture file not read within 10 s");
+      assertTrue(agent.filesRead(), "capture file not read within 10 s");
       try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         s.setSoTimeout(2000);
         InetAddress lo = InetAddress.getLoopbackAddress();
