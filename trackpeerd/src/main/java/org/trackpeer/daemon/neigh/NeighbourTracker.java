@@ -214,8 +214,10 @@ final class NeighbourTracker {
     IpKey key = new IpKey(host.key.iface(), ip);
     long newMac = host.key.mac();
     Flap f = flaps.get(key);
+    // a move in the poll that ends a window with moves still belongs to the episode: it is
+    // counted into the summary that closes the window at the end of this poll
     if (f != null && f.samePair(newMac, oldMac)
-        && now.isBefore(f.windowStart.plus(flapWindow))) {
+        && (now.isBefore(f.windowStart.plus(flapWindow)) || f.suppressed > 0)) {
       f.suppressed++;
       f.current = newMac;
       f.previous = oldMac;

@@ -160,6 +160,26 @@ final class NeighbourTrackerTest {
         poll(e("eth0", "192.0.2.11", other), e("eth0", "192.0.2.12", B)));
   }
 
+  @Test
+  void update_flappingThroughWindowEnd_onlyTheSummaryLine() {
+    poll(e("eth0", "192.0.2.11", A), e("eth0", "192.0.2.12", B));
+    poll(e("eth0", "192.0.2.11", B), e("eth0", "192.0.2.12", B));
+    String owner = B;
+    int flips = 0;
+    List<String> lines = List.of();
+    // flip on every poll until one logs: that poll ends the window with a move of its own
+    for (int i = 0; i < 100 && lines.isEmpty(); i++) {
+      owner = owner.equals(A) ? B : A;
+      flips++;
+      lines = poll(e("eth0", "192.0.2.11", owner), e("eth0", "192.0.2.12", B));
+    }
+    String other = owner.equals(A) ? B : A;
+    assertEquals(List.of("Changed_host if=eth0 ip=192.0.2.11 mac=" + owner + " old_mac=" + other
+        + " flags=local flips=" + flips), lines);
+    // the summary opened the next window; flipping on stays quiet within it
+    assertEquals(List.of(), poll(e("eth0", "192.0.2.11", other), e("eth0", "192.0.2.12", B)));
+  }
+
   /** Polls with 192.0.2.11 on {@code owner}; A and B stay present on .13 and .12. */
   private List<String> flapPoll(String owner) {
     return poll(e("eth0", "192.0.2.11", owner), e("eth0", "192.0.2.12", B),
