@@ -65,7 +65,9 @@ import picocli.CommandLine.TypeConversionException;
     optionListHeading = "%nOptions:%n",
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
-      " 0:found: one computer matched, its MAC is on the first line",
+      " 0:found: one computer matched, its MAC is on the first line (with -time 0: one or "
+          + "more sessions to the destination matched, and the line holds the MACs of all of "
+          + "them)",
       " 1:internal error",
       " 2:no answer from the agent within the timeout, after every retry",
       " 3:bad reply: the agent's datagram does not decode",

@@ -10,6 +10,7 @@ import static org.trackpeer.lab.Lab.run;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Installs the built Debian package with apt-get, runs the installed agent as its system user
- * with only the unit's capabilities in a NAT lab, asks it with the installed client, then
- * removes and purges the package and checks what is left.
+ * with only the unit's capabilities in a NAT lab, asks it with the installed client, enables
+ * the unit, then removes and purges the package and checks what is left.
  */
 final class DebPackageScenario {
   private static final String HOST_A_MAC = "02:00:5e:00:01:01";
@@ -28,6 +29,8 @@ final class DebPackageScenario {
       "/usr/share/trackpeer/trackpeer-client.jar", "/lib/systemd/system/trackpeerd.service",
       "/usr/share/man/man8/trackpeerd.8.gz", "/usr/share/man/man1/trackpeer.1.gz",
       "/usr/share/man/man5/trackpeerd.conf.5.gz", "/usr/share/doc/trackpeer/copyright");
+  private static final Path ENABLE_LINK =
+      Path.of("/etc/systemd/system/multi-user.target.wants/trackpeerd.service");
 
   private static Path debFile() throws IOException {
     Path target = Lab.ROOT.resolve("trackpeer-lab/target");
@@ -63,6 +66,9 @@ final class DebPackageScenario {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/apt-get")), "apt-get missing; skipped");
     assumeTrue(!installed(), "trackpeer is already installed here; not touching it");
 
+    // the package keeps its system user on purge (Debian policy); the test removes the one
+    // it made, so that it leaves nothing behind
+    boolean userBefore = userExists();
     String lab = Lab.uniqueName("deb");
     Path peers = Files.createTempFile("peers", ".txt");
     Path notifySocket = Path.of("/tmp/trackpeer-notify-" + lab + ".sock");
@@ -90,6 +96,14 @@ final class DebPackageScenario {
             "/lib/systemd/system/trackpeerd.service");
         assertEquals("", verify.out() + verify.err());
       }
+      // the administrator enables the unit; purge must take the link away again
+      if (Files.isExecutable(Path.of("/usr/bin/systemctl"))) {
+        run("systemctl", "enable", "trackpeerd.service");
+      } else {
+        Files.createDirectories(ENABLE_LINK.getParent());
+        Files.createSymbolicLink(ENABLE_LINK, Path.of("/lib/systemd/system/trackpeerd.service"));
+      }
+      assertTrue(Files.isSymbolicLink(ENABLE_LINK), ENABLE_LINK + " not created");
 
       run(bin("lab/natlab"), "up", lab);
       server = Lab.start(in(lab + "-s", "socat", "TCP-LISTEN:23,reuseaddr,fork",
@@ -156,11 +170,24 @@ final class DebPackageScenario {
     Lab.Result purge = apt("purge", "-y", "-q", "trackpeer");
     assertEquals(0, purge.exit(), purge.out() + purge.err());
     for (String p : List.of("/etc/trackpeerd.conf", "/usr/share/trackpeer",
-        "/usr/share/doc/trackpeer", "/var/lib/trackpeerd")) {
+        "/usr/share/doc/trackpeer", "/var/lib/trackpeerd",
+        "/var/lib/systemd/deb-systemd-helper-enabled/trackpeerd.service.dsh-also",
+        "/var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/trackpeerd.service",
+        "/var/lib/systemd/deb-systemd-helper-masked/trackpeerd.service")) {
       assertFalse(Files.exists(Path.of(p)), p + " left after purge");
     }
+    assertFalse(Files.exists(ENABLE_LINK, LinkOption.NOFOLLOW_LINKS),
+        ENABLE_LINK + " left after purge");
     assertFalse(Lab.exec(Duration.ofSeconds(30), "dpkg-query", "-W", "trackpeer").out()
         .contains("0."), "package still known to dpkg");
+    if (!userBefore) {
+      run("deluser", "--system", "--quiet", "trackpeerd");
+      assertFalse(userExists(), "trackpeerd user left");
+    }
+  }
+
+  private static boolean userExists() {
+    return Lab.exec(Duration.ofSeconds(30), "getent", "passwd", "trackpeerd").exit() == 0;
   }
 
   private static void awaitFile(Path p) throws InterruptedException {
