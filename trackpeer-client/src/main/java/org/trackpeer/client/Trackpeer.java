@@ -250,12 +250,7 @@ public final class Trackpeer implements Callable<Integer> {
 
   /** Returns the configured picocli command line around {@code command}. */
   static CommandLine commandLine(Trackpeer command) {
-    CommandLine cl = new CommandLine(command);
-    cl.setPosixClusteredShortOptionsAllowed(false);
-    cl.setCaseInsensitiveEnumValuesAllowed(false);
-    cl.setParameterExceptionHandler(new UsageHandler());
-    cl.setExecutionExceptionHandler(new InternalErrorHandler());
-    return cl;
+    return PicocliSetup.configure(new CommandLine(command));
   }
 
   @Override
@@ -265,7 +260,7 @@ public final class Trackpeer implements Callable<Integer> {
     try {
       return run();
     } catch (UsageException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw PicocliSetup.usageError(spec, e.getMessage());
     }
   }
 
@@ -767,6 +762,29 @@ public final class Trackpeer implements Callable<Integer> {
       return Path.of(value);
     } catch (InvalidPathException e) {
       return null;
+    }
+  }
+
+  /**
+   * What of the command touches picocli's classes beyond its annotations, kept out of
+   * {@link Trackpeer} itself: checking that class would otherwise load them (and open the
+   * picocli jar) on the quick path too.
+   */
+  static final class PicocliSetup {
+    private PicocliSetup() {}
+
+    /** Sets the parser options and the error handlers of {@code cl}; returns it. */
+    static CommandLine configure(CommandLine cl) {
+      cl.setPosixClusteredShortOptionsAllowed(false);
+      cl.setCaseInsensitiveEnumValuesAllowed(false);
+      cl.setParameterExceptionHandler(new UsageHandler());
+      cl.setExecutionExceptionHandler(new InternalErrorHandler());
+      return cl;
+    }
+
+    /** Returns the picocli exception for a usage error found while running the command. */
+    static RuntimeException usageError(CommandSpec spec, String message) {
+      return new ParameterException(spec.commandLine(), message);
     }
   }
 
