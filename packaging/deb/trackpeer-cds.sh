@@ -12,9 +12,9 @@ trackpeer_jvm_flags="-XX:TieredStopAtLevel=1 -XX:+UseG1GC -Xmx64m -XX:-UsePerfDa
 # trackpeer_cds DIR CLASSPATH JAR...
 # Sets trackpeer_jsa to the client's dynamic CDS archive in DIR for the java on PATH, one per
 # JVM build. When it is missing or older than one of the JARs and DIR is writable, makes it
-# first with a run of the client's common query path that asks 127.0.0.1:9 (nobody answers;
-# one datagram on loopback). Empty when there is no usable archive or TRACKPEER_CDS=off: the
-# client then runs the same, only slower.
+# first with a run of the client's common query path against a stand-in agent on loopback
+# (org.trackpeer.client.ArchiveTraining). Empty when there is no usable archive or
+# TRACKPEER_CDS=off: the client then runs the same, only slower.
 trackpeer_cds() {
   trackpeer_jsa=
   [ "${TRACKPEER_CDS:-on}" != off ] || return 0
@@ -47,8 +47,7 @@ trackpeer_cds_make() {
   mkdir -p "$1" 2>/dev/null && [ -w "$1" ] || return 1
   # shellcheck disable=SC2086 # the flags are words
   java $trackpeer_jvm_flags -XX:ArchiveClassesAtExit="$3.$$" -cp "$2" \
-    org.trackpeer.client.Trackpeer -a 127.0.0.1:9 -s 127.0.0.1:9 -dst 127.0.0.1:9 -time 1 \
-    --timeout 1 --retries 0 >/dev/null 2>&1
+    org.trackpeer.client.ArchiveTraining >/dev/null 2>&1
   if ! [ -s "$3.$$" ]; then
     rm -f "$3.$$"
     return 1
