@@ -21,7 +21,18 @@ trackpeer_cds() {
   tp_dir=$1
   tp_cp=$2
   shift 2
-  tp_java=$(command -v java) && tp_java=$(readlink -f "$tp_java") || return 0
+  # the java on PATH, found without a subshell; then its real place (one readlink process)
+  tp_java=
+  tp_ifs=$IFS
+  IFS=:
+  for tp_d in $PATH; do
+    if [ -f "${tp_d:-.}/java" ] && [ -x "${tp_d:-.}/java" ]; then
+      tp_java=${tp_d:-.}/java
+      break
+    fi
+  done
+  IFS=$tp_ifs
+  [ -n "$tp_java" ] && tp_java=$(readlink -f "$tp_java") || return 0
   tp_release=${tp_java%/bin/java}/release
   [ -r "$tp_release" ] || return 0
   tp_jvm=
