@@ -21,7 +21,8 @@ trackpeer_cds() {
   tp_dir=$1
   tp_cp=$2
   shift 2
-  # the java on PATH, found without a subshell; then its real place (one readlink process)
+  # the java on PATH, found without a subshell, then its JDK: $JAVA_HOME or one under
+  # /usr/lib/jvm when its bin/java is the same file (test -ef), else where readlink says
   tp_java=
   tp_ifs=$IFS
   IFS=:
@@ -32,9 +33,19 @@ trackpeer_cds() {
     fi
   done
   IFS=$tp_ifs
-  [ -n "$tp_java" ] && tp_java=$(readlink -f "$tp_java") || return 0
-  tp_release=${tp_java%/bin/java}/release
-  [ -r "$tp_release" ] || return 0
+  [ -n "$tp_java" ] || return 0
+  tp_release=
+  for tp_home in "${JAVA_HOME:-/nonexistent}" /usr/lib/jvm/*; do
+    if [ "$tp_home/bin/java" -ef "$tp_java" ] && [ -r "$tp_home/release" ]; then
+      tp_release=$tp_home/release
+      break
+    fi
+  done
+  if [ -z "$tp_release" ]; then
+    tp_java=$(readlink -f "$tp_java") || return 0
+    tp_release=${tp_java%/bin/java}/release
+    [ -r "$tp_release" ] || return 0
+  fi
   tp_jvm=
   while IFS= read -r tp_line; do
     case $tp_line in JAVA_RUNTIME_VERSION=*) tp_jvm=${tp_line#*=} ;; esac
