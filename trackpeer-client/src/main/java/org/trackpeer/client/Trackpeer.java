@@ -1,11 +1,16 @@
 package org.trackpeer.client;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -214,6 +219,8 @@ public final class Trackpeer implements Callable<Integer> {
 
   private final Clock clock;
   private final java.util.Map<String, String> env;
+  private PrintWriter out;
+  private PrintWriter err;
 
   /** Creates the command reading the current time from {@code clock}. */
   Trackpeer(Clock clock) {
@@ -226,23 +233,57 @@ public final class Trackpeer implements Callable<Integer> {
     this.env = env;
   }
 
-  /** Runs the command and exits with its status. */
+  /**
+   * Runs the command and exits with its status. A command line made only of the common query
+   * options goes through {@link QuickArgs} and never loads picocli; any other (help, version,
+   * anything the quick parser does not accept) goes through picocli.
+   */
   public static void main(String[] args) {
-    System.exit(commandLine(new Trackpeer(Clock.systemUTC())).execute(args));
+    Trackpeer command = new Trackpeer(Clock.systemUTC());
+    int exit;
+    if (System.getProperty("picocli.trace") == null && QuickArgs.parse(command, args)) {
+      exit = command.runQuick(writer(System.out, "sun.stdout.encoding"),
+          writer(System.err, "sun.stderr.encoding"));
+    } else {
+      exit = commandLine(new Trackpeer(Clock.systemUTC())).execute(args);
+    }
+    System.exit(exit);
   }
 
   /** Returns the configured picocli command line around {@code command}. */
   static CommandLine commandLine(Trackpeer command) {
-    CommandLine cl = new CommandLine(command);
-    cl.setPosixClusteredShortOptionsAllowed(false);
-    cl.setCaseInsensitiveEnumValuesAllowed(false);
-    cl.setParameterExceptionHandler(new UsageHandler());
-    cl.setExecutionExceptionHandler(new InternalErrorHandler());
-    return cl;
+    return PicocliSetup.configure(new CommandLine(command));
   }
 
   @Override
   public Integer call() {
+    out = spec.commandLine().getOut();
+    err = spec.commandLine().getErr();
+    try {
+      return run();
+    } catch (UsageException e) {
+      throw PicocliSetup.usageError(spec, e.getMessage());
+    }
+  }
+
+  /**
+   * Runs the command whose options {@link QuickArgs} set, printing to {@code out} and
+   * {@code err}, and returns the exit status; usage and internal errors are reported as
+   * picocli's handlers report them.
+   */
+  int runQuick(PrintWriter out, PrintWriter err) {
+    this.out = out;
+    this.err = err;
+    try {
+      return run();
+    } catch (UsageException e) {
+      return reportUsage(err, e.getMessage());
+    } catch (Exception e) {
+      return reportInternalError(err, e);
+    }
+  }
+
+  private int run() {
     MacAllowList allowList = checkSettings();
     if (fromEnv) {
       readEnvironment();
@@ -257,6 +298,88 @@ public final class Trackpeer implements Callable<Integer> {
       agent = TrackpeerClient.format(candidates.get(0));
     }
     return ask(configure(agentAddress()), allowList);
+  }
+
+  /**
+   * Sets one option for {@link QuickArgs}, converting {@code value} (null for a flag) as the
+   * option's picocli converter does; {@code name} is the option's longest name. Returns false
+   * when the value does not convert, so that picocli parses the command line and reports it.
+   */
+  boolean setOption(String name, String value) {
+    switch (name) {
+      case "--source":
+        source = parseEndpoint(value);
+        return source != null;
+      case "--destination":
+        destination = parseEndpoint(value);
+        return destination != null;
+      case "--time":
+        timeSeconds = parseTime(value);
+        return timeSeconds != null;
+      case "--protocol":
+        protocol = parseProtocol(value);
+        return protocol != null;
+      case "--agent":
+        agent = value;
+        return true;
+      case "--port":
+        port = parseRange(value, 1, Endpoint.PORT_MAX);
+        return port != null;
+      case "--tolerance": {
+        Integer v = parseRange(value, 0, QueryRequest.TOLERANCE_MAX_SECONDS);
+        toleranceSeconds = v == null ? toleranceSeconds : v;
+        return v != null;
+      }
+      case "--timeout": {
+        Integer v = parseRange(value, 1, TIMEOUT_MAX_MILLIS);
+        timeoutMillis = v == null ? timeoutMillis : v;
+        return v != null;
+      }
+      case "--retries": {
+        Integer v = parseRange(value, 0, RETRIES_MAX);
+        retries = v == null ? retries : v;
+        return v != null;
+      }
+      case "--key-file":
+        keyFile = parsePath(value);
+        return keyFile != null;
+      case "--bind":
+        bindAddress = value;
+        return true;
+      case "--config":
+        configFile = parsePath(value);
+        return configFile != null;
+      case "--allow-list":
+        allowListFile = parsePath(value);
+        return allowListFile != null;
+      default:
+        return setFlag(name);
+    }
+  }
+
+  private boolean setFlag(String name) {
+    switch (name) {
+      case "--udp":
+        udp = true;
+        return true;
+      case "--verbose":
+        verbose = true;
+        return true;
+      case "--json":
+        json = true;
+        return true;
+      case "--stats":
+        stats = true;
+        return true;
+      case "--check":
+        check = true;
+        return true;
+      case "--from-env":
+        fromEnv = true;
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Reads --config, or the default file when present; null when neither applies. */
@@ -376,14 +499,10 @@ public final class Trackpeer implements Callable<Integer> {
   }
 
   private Integer askCheck(TrackpeerClient client, QueryRequest request, MacAllowList list) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     return printDecision(client.check(request, list), request);
   }
 
   private int printDecision(Decision d, QueryRequest request) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     StringBuilder macs = new StringBuilder();
     for (org.trackpeer.net.MacAddress m : d.macs()) {
       macs.append(macs.length() == 0 ? "" : " ").append(m);
@@ -464,8 +583,6 @@ public final class Trackpeer implements Callable<Integer> {
   }
 
   private Integer askQuery(TrackpeerClient client, QueryRequest request) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     String agentText = TrackpeerClient.format(client.agent());
     QueryReply reply;
     try {
@@ -479,8 +596,6 @@ public final class Trackpeer implements Callable<Integer> {
   }
 
   private int printReply(QueryReply reply, QueryRequest request, String agentText) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     int exit = ClientExit.forResult(reply.result());
     if (json) {
       out.println(ReplyFormat.json(reply, request, agentText, exit));
@@ -499,8 +614,6 @@ public final class Trackpeer implements Callable<Integer> {
   }
 
   private Integer askStats(TrackpeerClient client) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     String agentText = TrackpeerClient.format(client.agent());
     StatsReply reply;
     try {
@@ -532,11 +645,9 @@ public final class Trackpeer implements Callable<Integer> {
   private int failure(
       String result, QueryRequest request, String agentText, int exit, String message) {
     if (json) {
-      PrintWriter out = spec.commandLine().getOut();
       out.println(ReplyFormat.jsonFailure(result, request, agentText, exit, message));
       out.flush();
     }
-    PrintWriter err = spec.commandLine().getErr();
     err.println("trackpeer: " + message);
     err.flush();
     return exit;
@@ -553,8 +664,8 @@ public final class Trackpeer implements Callable<Integer> {
         + (reply.more() ? ", more not shown" : "") + ")";
   }
 
-  private ParameterException usage(String message) {
-    return new ParameterException(spec.commandLine(), message);
+  private static UsageException usage(String message) {
+    return new UsageException(message);
   }
 
   private int parsePort(String portText, String option, String value) {
@@ -571,29 +682,128 @@ public final class Trackpeer implements Callable<Integer> {
   }
 
   /** Prints a usage error as one line and returns {@link ClientExit#USAGE}. */
-  static final class UsageHandler implements CommandLine.IParameterExceptionHandler {
-    @Override
-    public int handleParseException(ParameterException e, String[] args) {
-      PrintWriter err = e.getCommandLine().getErr();
-      String msg = e.getMessage();
-      if (!msg.isEmpty()) {
-        msg = Character.toLowerCase(msg.charAt(0)) + msg.substring(1);
-      }
-      err.println("trackpeer: " + msg.replace('\n', ' ').strip());
-      err.flush();
-      return ClientExit.USAGE;
+  static int reportUsage(PrintWriter err, String message) {
+    String msg = message;
+    if (!msg.isEmpty()) {
+      msg = Character.toLowerCase(msg.charAt(0)) + msg.substring(1);
     }
+    err.println("trackpeer: " + msg.replace('\n', ' ').strip());
+    err.flush();
+    return ClientExit.USAGE;
   }
 
   /** Reports an unexpected exception in one line and returns {@link ClientExit#INTERNAL_ERROR}. */
+  static int reportInternalError(PrintWriter err, Exception e) {
+    err.println("trackpeer: internal error: " + e);
+    err.flush();
+    return ClientExit.INTERNAL_ERROR;
+  }
+
+  /**
+   * Returns a writer on {@code stream} like the ones picocli makes by default: buffered, flushed
+   * on every line, in the charset named by the system property {@code encodingProperty}, else
+   * (unset or unknown) the default charset.
+   */
+  static PrintWriter writer(PrintStream stream, String encodingProperty) {
+    String name = System.getProperty(encodingProperty);
+    Charset charset = Charset.defaultCharset();
+    if (name != null) {
+      try {
+        charset = Charset.forName("cp65001".equalsIgnoreCase(name) ? "UTF-8" : name);
+      } catch (Exception e) {
+        // picocli falls back to the default charset too
+      }
+    }
+    return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
+  }
+
+  /** Parses {@code A.B.C.D:PORT} or {@code [IPV6]:PORT}; null when it is neither. */
+  static Endpoint parseEndpoint(String value) {
+    try {
+      return Endpoint.parse(value, true);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Parses seconds since the Epoch, 0 or more; null when it is not such a number. */
+  static Long parseTime(String value) {
+    try {
+      long t = Long.parseLong(value);
+      return t >= 0 ? t : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Parses tcp or udp in any case into an IP protocol number; null for anything else. */
+  static Integer parseProtocol(String value) {
+    switch (value.toLowerCase(Locale.ROOT)) {
+      case "tcp":
+        return QueryRequest.TCP;
+      case "udp":
+        return QueryRequest.UDP;
+      default:
+        return null;
+    }
+  }
+
+  /** Parses an integer within [min, max]; null when it is not one. */
+  static Integer parseRange(String value, int min, int max) {
+    try {
+      int v = Integer.parseInt(value);
+      return v >= min && v <= max ? v : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Converts a path as picocli's built-in converter does; null when it is not a valid path. */
+  static Path parsePath(String value) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      return null;
+    }
+  }
+
+  /**
+   * What of the command touches picocli's classes beyond its annotations, kept out of
+   * {@link Trackpeer} itself: checking that class would otherwise load them (and open the
+   * picocli jar) on the quick path too.
+   */
+  static final class PicocliSetup {
+    private PicocliSetup() {}
+
+    /** Sets the parser options and the error handlers of {@code cl}; returns it. */
+    static CommandLine configure(CommandLine cl) {
+      cl.setPosixClusteredShortOptionsAllowed(false);
+      cl.setCaseInsensitiveEnumValuesAllowed(false);
+      cl.setParameterExceptionHandler(new UsageHandler());
+      cl.setExecutionExceptionHandler(new InternalErrorHandler());
+      return cl;
+    }
+
+    /** Returns the picocli exception for a usage error found while running the command. */
+    static RuntimeException usageError(CommandSpec spec, String message) {
+      return new ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  /** Reports a usage error (a picocli {@link ParameterException}) through {@link #reportUsage}. */
+  static final class UsageHandler implements CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException e, String[] args) {
+      return reportUsage(e.getCommandLine().getErr(), e.getMessage());
+    }
+  }
+
+  /** Reports an exception of the command through {@link #reportInternalError}. */
   static final class InternalErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(
         Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
-      PrintWriter err = cl.getErr();
-      err.println("trackpeer: internal error: " + e);
-      err.flush();
-      return ClientExit.INTERNAL_ERROR;
+      return reportInternalError(cl.getErr(), e);
     }
   }
 
@@ -612,43 +822,36 @@ public final class Trackpeer implements Callable<Integer> {
   static final class EndpointConverter implements ITypeConverter<Endpoint> {
     @Override
     public Endpoint convert(String value) {
-      try {
-        return Endpoint.parse(value, true);
-      } catch (IllegalArgumentException e) {
+      Endpoint e = parseEndpoint(value);
+      if (e == null) {
         throw new TypeConversionException("'" + value
             + "' is not ADDR:PORT; expected A.B.C.D:PORT or [IPV6]:PORT");
       }
+      return e;
     }
   }
 
   static final class TimeConverter implements ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
-      try {
-        long t = Long.parseLong(value);
-        if (t >= 0) {
-          return t;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
+      Long t = parseTime(value);
+      if (t == null) {
+        throw new TypeConversionException("'" + value
+            + "' is not a time; expected seconds since the Epoch (UTC), or 0 for all sessions");
       }
-      throw new TypeConversionException("'" + value
-          + "' is not a time; expected seconds since the Epoch (UTC), or 0 for all sessions");
+      return t;
     }
   }
 
   static final class ProtocolConverter implements ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {
-      switch (value.toLowerCase(Locale.ROOT)) {
-        case "tcp":
-          return QueryRequest.TCP;
-        case "udp":
-          return QueryRequest.UDP;
-        default:
-          throw new TypeConversionException(
-              "'" + value + "' is not a protocol; expected tcp or udp");
+      Integer p = parseProtocol(value);
+      if (p == null) {
+        throw new TypeConversionException(
+            "'" + value + "' is not a protocol; expected tcp or udp");
       }
+      return p;
     }
   }
 
@@ -666,16 +869,12 @@ public final class Trackpeer implements Callable<Integer> {
 
     @Override
     public Integer convert(String value) {
-      try {
-        int v = Integer.parseInt(value);
-        if (v >= min && v <= max) {
-          return v;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
+      Integer v = parseRange(value, min, max);
+      if (v == null) {
+        throw new TypeConversionException(
+            "'" + value + "' is not " + what + "; expected " + min + "-" + max);
       }
-      throw new TypeConversionException(
-          "'" + value + "' is not " + what + "; expected " + min + "-" + max);
+      return v;
     }
   }
 

@@ -1,5 +1,6 @@
 package org.trackpeer.client;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -44,6 +45,7 @@ public final class TrackpeerClient {
   public static final int PAGES_MAX = 64;
 
   private static final int RETRIES_MAX = 10;
+  private static final String URANDOM = "/dev/urandom";
 
   private final InetSocketAddress agent;
   private final long timeoutNanos;
@@ -223,7 +225,7 @@ public final class TrackpeerClient {
     if (key == null) {
       return Arrays.copyOf(unpadded, Math.max(unpadded.length, pad));
     }
-    random().nextBytes(nonce);
+    randomBytes(nonce);
     long nowSeconds = Math.floorDiv(System.currentTimeMillis(), 1000L);
     return Auth.sealRequest(unpadded, key, nowSeconds, nonce, pad);
   }
@@ -317,17 +319,34 @@ public final class TrackpeerClient {
     return magic == WireFormat.MAGIC && replyId == id && op == (opcode | Protocol.OP_REPLY_BIT);
   }
 
-  private SecureRandom random() {
+  /**
+   * Fills {@code bytes} from /dev/urandom, or from a {@link SecureRandom} where that cannot be
+   * read. Reading the device directly spares a one-query client the security provider set-up
+   * and seeding (about 70 classes) for the same kernel randomness.
+   */
+  private void randomBytes(byte[] bytes) {
     if (random == null) {
+      try (FileInputStream in = new FileInputStream(URANDOM)) {
+        if (in.readNBytes(bytes, 0, bytes.length) == bytes.length) {
+          return;
+        }
+      } catch (IOException e) {
+        // no such device here: use SecureRandom from now on
+      }
       random = new SecureRandom();
     }
-    return random;
+    random.nextBytes(bytes);
   }
 
   private long nextId() {
+    byte[] b = new byte[Long.BYTES];
     long id;
     do {
-      id = random().nextLong();
+      randomBytes(b);
+      id = 0;
+      for (byte x : b) {
+        id = (id << 8) | (x & 0xFF);
+      }
     } while (id == 0);
     return id;
   }

@@ -27,7 +27,7 @@ final class TrackpeerTest {
   private static final Clock CLOCK =
       Clock.fixed(Instant.ofEpochSecond(1_700_000_100L), ZoneOffset.UTC);
 
-  private static final PeerRecord PC1 = record("02:00:5e:10:00:01", "192.0.2.11", 49200, -1,
+  static final PeerRecord PC1 = record("02:00:5e:10:00:01", "192.0.2.11", 49200, -1,
       "veth0");
   private static final PeerRecord PC2 = record("02:00:5e:10:00:02", "192.0.2.12", 49201, 10,
       "eth1.10");

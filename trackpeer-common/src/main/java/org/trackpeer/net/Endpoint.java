@@ -84,19 +84,36 @@ public record Endpoint(InetAddress address, int port) {
     }
   }
 
+  // Plain loops, no lambdas or streams: the client parses addresses at start-up, where each
+  // lambda's first call costs milliseconds of bootstrap.
   private static boolean isNumeric(String host) {
     if (host.indexOf(':') >= 0) {
-      return host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+      for (int i = 0; i < host.length(); i++) {
+        char c = host.charAt(i);
+        if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
+          return false;
+        }
+      }
+      return true;
     }
     String[] parts = host.split("\\.", -1);
     if (parts.length != 4) {
       return false;
     }
     for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
+      if (part.isEmpty() || part.length() > 3 || !allDigits(part)) {
         return false;
       }
       if (Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean allDigits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (!Character.isDigit(s.charAt(i))) {
         return false;
       }
     }

@@ -84,6 +84,11 @@ final class DebPackageScenario {
         assertTrue(Files.isRegularFile(Path.of(f)), f);
       }
       assertTrue(Files.isExecutable(Path.of("/usr/sbin/trackpeerd")));
+      // postinst made the client's class data archive for the installed JVM
+      try (Stream<Path> s = Files.list(Path.of("/var/cache/trackpeer"))) {
+        assertTrue(s.anyMatch(p -> p.getFileName().toString().matches("client-.+\\.jsa")),
+            "no class data archive in /var/cache/trackpeer");
+      }
       assertTrue(run("getent", "passwd", "trackpeerd").contains("/var/lib/trackpeerd"));
       assertTrue(run("dpkg-query", "-W", "-f=${Conffiles}", "trackpeer")
           .contains("/etc/trackpeerd.conf"));
@@ -165,6 +170,7 @@ final class DebPackageScenario {
     for (String f : PACKAGE_FILES) {
       assertFalse(Files.exists(Path.of(f)), f + " left after remove");
     }
+    assertFalse(Files.exists(Path.of("/var/cache/trackpeer")), "client cache left after remove");
     // a removed package keeps its conffile until purged
     assertTrue(Files.isRegularFile(Path.of("/etc/trackpeerd.conf")));
     Lab.Result purge = apt("purge", "-y", "-q", "trackpeer");
