@@ -99,12 +99,21 @@ public final class QueryHandler {
       return wildcard(q, fit);
     }
     long now = clock.wallNanos();
-    long tolNanos =
-        (q.toleranceSeconds() == 0 ? settings.defaultToleranceSeconds() : q.toleranceSeconds())
-            * NANOS;
-    long from = q.timeSeconds() * NANOS - tolNanos;
-    // the asked time is a whole second: the flow may have started anywhere within it
-    long to = q.timeSeconds() * NANOS + NANOS - 1 + tolNanos;
+    long tolSeconds =
+        q.toleranceSeconds() == 0 ? settings.defaultToleranceSeconds() : q.toleranceSeconds();
+    long from;
+    long to;
+    try {
+      // checked: a time (signed 64-bit seconds) beyond the nanosecond range must not wrap
+      // around into the retained window
+      long at = Math.multiplyExact(q.timeSeconds(), NANOS);
+      long tolNanos = Math.multiplyExact(tolSeconds, NANOS);
+      from = Math.subtractExact(at, tolNanos);
+      // the asked time is a whole second: the flow may have started anywhere within it
+      to = Math.addExact(Math.addExact(at, NANOS - 1), tolNanos);
+    } catch (ArithmeticException beyondNanoseconds) {
+      return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
+    }
     if (to < now - settings.retentionNanos() || from > now + NANOS) {
       return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
     }
