@@ -130,9 +130,9 @@ final class Agent implements AutoCloseable {
     Map<Long, Auth.Key> keys = Map.of();
     if (config.authKeyFile() != null) {
       try {
-        keys = Auth.readKeyFile(config.authKeyFile());
-      } catch (IOException e) {
-        throw new IOException("auth-key-file: " + e.getMessage(), e);
+        keys = DaemonConfig.readAuthKeys(config.authKeyFile());
+      } catch (ConfigException e) {
+        throw new IOException(e.getMessage(), e);
       }
     }
     QueryGuard guard = new QueryGuard(

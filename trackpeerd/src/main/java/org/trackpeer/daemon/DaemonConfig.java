@@ -12,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.net.MacAddress;
+import org.trackpeer.proto.Auth;
 
 /**
  * The agent's validated settings, from {@code trackpeerd.conf} and the command line.
@@ -85,6 +88,38 @@ public record DaemonConfig(
           "rate-refusals", "auth-key-file",
           "audit", "audit-facility", "audit-level", "audit-rate",
           "conntrack", "outside-interface", "prometheus-listen");
+
+  /**
+   * Reads the keys of {@code auth-key-file}.
+   *
+   * @throws ConfigException naming the key, the file and what is wrong with it (no such file,
+   *     not readable, a malformed line, a short secret), never quoting a secret
+   */
+  public static Map<Long, Auth.Key> readAuthKeys(Path file) throws ConfigException {
+    String named = "auth-key-file = '" + file + "': ";
+    try {
+      return Auth.readKeyFile(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(named + "no such file");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ConfigException(named + "not readable (permission denied)");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(named + "not ASCII text");
+    } catch (IOException e) {
+      if (Files.isDirectory(file)) {
+        throw new ConfigException(named + "not readable (a directory)");
+      }
+      String m = String.valueOf(e.getMessage());
+      Matcher line = Pattern.compile(Pattern.quote(file.toString()) + ":(\\d+): (.*)").matcher(m);
+      if (line.matches()) {
+        throw new ConfigException(named + "line " + line.group(1) + ": " + line.group(2));
+      }
+      if (m.equals(file + ": no key")) {
+        throw new ConfigException(named + "holds no key");
+      }
+      throw new ConfigException(named + "not readable");
+    }
+  }
 
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
@@ -295,6 +330,13 @@ public record DaemonConfig(
       }
       String filter = values.get("filter");
       String keyFile = values.get("auth-key-file");
+      if (keyFile != null && !keyFile.isBlank()) {
+        try {
+          readAuthKeys(Path.of(keyFile.strip()));
+        } catch (ConfigException e) {
+          throw new ConfigException(origin("auth-key-file") + ": " + e.getMessage());
+        }
+      }
       return new DaemonConfig(
           source,
           List.copyOf(interfaces),

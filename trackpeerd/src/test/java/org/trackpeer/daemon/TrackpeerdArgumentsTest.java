@@ -229,6 +229,59 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
+  void run_authKeyFileMissing_checkAndStartFailNamingKeyFileAndReason() throws IOException {
+    Path keys = dir.resolve("absent.keys");
+    Path f = conf("port = 7710", "auth-key-file = " + keys);
+    String line = "trackpeerd: " + f + ":2: auth-key-file = '" + keys + "': no such file";
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, line);
+    Result start = run("-c", f.toString());
+    assertOneLine(start, 78, line);
+    assertEquals(1, start.err().lines().count(), start.err());
+  }
+
+  /** Checks a configuration whose key file holds {@code contents}: 78 with {@code reason}. */
+  private void assertKeyFileRejected(String contents, String reason) throws IOException {
+    Path keys = dir.resolve("bad.keys");
+    Files.writeString(keys, contents);
+    Path f = conf("auth-key-file = " + keys);
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78,
+        "trackpeerd: " + f + ":1: auth-key-file = '" + keys + "': " + reason);
+  }
+
+  @Test
+  void run_authKeyFileMalformedLine_configErrorNamesLineWithoutSecret() throws IOException {
+    assertKeyFileRejected("# keys\n7 00112233445566778899aabbccddeeff\n8 zz112233\n",
+        "line 3: malformed, expected 'KEYID SECRET_HEX'");
+  }
+
+  @Test
+  void run_authKeyFileShortSecret_configErrorNamesLineAndMinimum() throws IOException {
+    assertKeyFileRejected("1 0011223344\n", "line 1: secret shorter than 16 bytes (5)");
+  }
+
+  @Test
+  void run_authKeyFileWithoutKey_configError() throws IOException {
+    assertKeyFileRejected("# none yet\n", "holds no key");
+  }
+
+  @Test
+  void run_authKeyFileIsADirectory_configErrorNotReadable() throws IOException {
+    Path f = conf("auth-key-file = " + dir);
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, "trackpeerd: " + f
+        + ":1: auth-key-file = '" + dir + "': not readable (a directory)");
+  }
+
+  @Test
+  void run_authKeyFileValid_checkConfigPasses() throws IOException {
+    Path keys = dir.resolve("good.keys");
+    Files.writeString(keys, "7 00112233445566778899aabbccddeeff\n");
+    Path f = conf("auth-key-file = " + keys);
+    Result r = run("-c", f.toString(), "--check-config");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("trackpeerd: configuration " + f + " is valid\n", r.out());
+  }
+
+  @Test
   void coreDumps_disable_limitIsZero() throws IOException {
     assertTrue(CoreDumps.disable(), "setrlimit failed");
     String limits = Files.readString(Path.of("/proc/self/limits"));
