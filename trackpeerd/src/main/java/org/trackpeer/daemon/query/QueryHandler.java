@@ -21,6 +21,7 @@ import org.trackpeer.proto.QueryCodec;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
 import org.trackpeer.proto.ResultCode;
+import org.trackpeer.proto.WireFormat;
 
 /**
  * Turns a decoded query into an answer from the flow cache.
@@ -214,17 +215,21 @@ public final class QueryHandler {
             q.destination().port(),
             now - settings.retentionNanos(),
             now + NANOS,
-            settings.wildcardMax());
+            WireFormat.REPLY_TOTAL_MAX);
     Lookup lookup = cache.find(fq);
-    List<PeerRecord> all = new ArrayList<>(lookup.matches());
-    if (all.isEmpty()) {
+    List<PeerRecord> found = new ArrayList<>(lookup.matches());
+    if (found.isEmpty()) {
       return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
     }
-    all.sort(Comparator.comparingLong(PeerRecord::firstSeenNanos));
+    // the total counts every session (up to the field's "65535 or more"), so a client sees
+    // when wildcard-max cut the answer; the pages hold the first wildcard-max sessions
+    int total = lookup.truncated() ? WireFormat.REPLY_TOTAL_MAX : found.size();
+    found.sort(Comparator.comparingLong(PeerRecord::firstSeenNanos));
+    List<PeerRecord> all = found.subList(0, Math.min(found.size(), settings.wildcardMax()));
     int start = Math.min(all.size(), q.page() * Math.max(fit, 1));
     int end = Math.min(all.size(), start + fit);
     List<PeerRecord> page = all.subList(start, end);
     boolean more = end < all.size();
-    return new QueryReply(id, ResultCode.FOUND, Evidence.NONE, all.size(), more, page);
+    return new QueryReply(id, ResultCode.FOUND, Evidence.NONE, total, more, page);
   }
 }

@@ -254,6 +254,28 @@ final class QueryHandlerTest {
   }
 
   @Test
+  void answer_wildcardBeyondWildcardMax_totalCountsEverySessionPagesHoldTheMax() {
+    for (int i = 0; i < 10; i++) {
+      record(v4(MAC_A + i, "192.0.2." + (20 + i), 50000 + i, "203.0.113.10", 23, T0 + i * S));
+    }
+    now[0] = T0 + 30 * S;
+    Set<InetAddress> nat = Set.of(addr(NAT));
+    QueryHandler h = new QueryHandler(cache, clock, nat::contains, () -> ready[0],
+        new QueryHandler.Settings(600 * S, 5, true, 5));
+    QueryReply r = h.answer(ask(NAT, 0, 0), 1472);
+    assertEquals(ResultCode.FOUND, r.result());
+    assertEquals(5, r.records().size());
+    assertEquals(10, r.totalMatches());
+    assertFalse(r.more());
+    for (int i = 0; i < 5; i++) {
+      assertEquals(50000 + i, r.records().get(i).insidePort(), "oldest sessions first");
+    }
+    QueryReply small = h.answer(ask(NAT, 0, 0), 200);
+    assertEquals(10, small.totalMatches());
+    assertTrue(small.more());
+  }
+
+  @Test
   void answer_replyBudgetSmall_recordsTrimmedAndMoreSet() {
     record(v4(MAC_A, "192.0.2.11", 40000, "203.0.113.10", 23, T0));
     record(v4(MAC_B, "192.0.2.12", 40000, "203.0.113.10", 23, T0));
