@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.capture.CaptureException;
@@ -155,13 +154,18 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"--check-config"}, description = "Validate the configuration and exit.")
   boolean checkConfig;
 
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The signal handling {@link #main} installs before anything else; null in tests. */
+  private static volatile Signals early;
+
+  private final Object stopping = new Object();
   private boolean agentStopped;
   private PrintWriter out = new PrintWriter(System.out, true);
   private PrintWriter err = new PrintWriter(System.err, true);
 
   /** Runs the daemon and exits with its status. */
   public static void main(String[] args) {
+    // first of all: a HUP, TERM or INT during start-up must not end the JVM with 129 or 143
+    early = Signals.install();
     System.exit(run(args));
   }
 
@@ -209,6 +213,11 @@ public final class Trackpeerd implements Callable<Integer> {
     if (checkConfig) {
       out.println("trackpeerd: configuration "
           + (config.source() == null ? "(built-in defaults)" : config.source()) + " is valid");
+      return 0;
+    }
+    Signals signals = early;
+    if (signals != null && signals.stopRequested()) {
+      logger.info("stopped during start-up");
       return 0;
     }
     String stateProblem = config.maclog() == 0 ? null : checkStateDir(config.stateDir());
@@ -301,15 +310,15 @@ public final class Trackpeerd implements Callable<Integer> {
       t.start();
     }
 
-    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(agent, notify));
-    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
-    for (String name : new String[] {"TERM", "INT"}) {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopped.countDown());
+    if (signals == null) {
+      signals = Signals.install();
     }
+    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
+    signals.onHangUp(() -> reload(agent, notify));
     Thread hook = new Thread(() -> stop(agent, notify), "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      stopped.await();
+      signals.awaitStop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -324,7 +333,7 @@ public final class Trackpeerd implements Callable<Integer> {
   }
 
   private void stop(Agent agent, SystemdNotify notify) {
-    synchronized (stopped) {
+    synchronized (stopping) {
       if (!agentStopped) {
         agentStopped = true;
         notify.stopping();
