@@ -61,6 +61,7 @@ final class Agent implements AutoCloseable {
   private ConntrackWatcher conntrack;
   private QueryServer server;
   private QueryHandler handler;
+  private List<InetAddress> listening = List.of();
   private volatile List<Cidr> allow;
   private QueryAudit audit;
 
@@ -140,8 +141,16 @@ final class Agent implements AutoCloseable {
             config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
         System::nanoTime,
         () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    listening = new ArrayList<>();
+    for (InetAddress a : config.listen()) {
+      if (DaemonConfig.LOOPBACK.contains(a) && !hostHolds(a)) {
+        logger.info("{} is not on this host: no query port there", a.getHostAddress());
+      } else {
+        listening.add(a);
+      }
+    }
     server = new QueryServer(
-        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
+        listening, config.port(), handler, this::allowed, this::stats, guard);
     if (config.audit()) {
       SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
       SyslogSink.Facility facility = config.auditFacility();
@@ -150,6 +159,19 @@ final class Agent implements AutoCloseable {
           System::nanoTime);
       server.audit(audit);
       closeOnStop(sink);
+    }
+  }
+
+  /** Returns the addresses the query port is bound to. */
+  List<InetAddress> listening() {
+    return List.copyOf(listening);
+  }
+
+  private static boolean hostHolds(InetAddress a) {
+    try {
+      return java.net.NetworkInterface.getByInetAddress(a) != null;
+    } catch (java.net.SocketException e) {
+      return false;
     }
   }
 

@@ -121,6 +121,31 @@ public record DaemonConfig(
     }
   }
 
+  /** The loopback addresses the query port is always bound to, unless the host lacks them. */
+  public static final List<InetAddress> LOOPBACK =
+      List.of(Endpoint.parseAddress("127.0.0.1"), Endpoint.parseAddress("::1"));
+
+  /**
+   * Returns the loopback addresses followed by {@code named}, each once. A wildcard address
+   * already covers loopback ({@code 0.0.0.0} covers 127.0.0.1, a dual-stack {@code ::} both),
+   * and binding both would fail, so loopback it covers is left out.
+   */
+  static List<InetAddress> withLoopback(List<InetAddress> named) {
+    boolean any4 = named.stream()
+        .anyMatch(a -> a.isAnyLocalAddress() && a instanceof java.net.Inet4Address);
+    boolean any6 = named.stream()
+        .anyMatch(a -> a.isAnyLocalAddress() && a instanceof java.net.Inet6Address);
+    java.util.LinkedHashSet<InetAddress> all = new java.util.LinkedHashSet<>();
+    for (InetAddress lo : LOOPBACK) {
+      boolean v4 = lo instanceof java.net.Inet4Address;
+      if (!any6 && !(v4 && any4)) {
+        all.add(lo);
+      }
+    }
+    all.addAll(named);
+    return List.copyOf(all);
+  }
+
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -341,7 +366,7 @@ public record DaemonConfig(
           source,
           List.copyOf(interfaces),
           readFile,
-          List.copyOf(addresses("listen", List.of("127.0.0.1", "::1"))),
+          withLoopback(addresses("listen", List.of())),
           (int) number("port", DEFAULT_PORT, 1, 65535, "a UDP port"),
           List.copyOf(allow),
           retention,

@@ -75,7 +75,7 @@ public final class Trackpeerd implements Callable<Integer> {
   Integer port;
 
   @Option(names = {"-l", "--listen"}, paramLabel = "ADDR",
-      description = "Answer queries on ADDR (repeatable; default 127.0.0.1 and ::1).")
+      description = "Also answer queries on ADDR (repeatable); 127.0.0.1 and ::1 always.")
   List<String> listen = new ArrayList<>();
 
   @Option(names = {"--allow"}, paramLabel = "NET",
@@ -300,7 +300,7 @@ public final class Trackpeerd implements Callable<Integer> {
       }
     }
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
-        config.listen().stream().map(a -> a.getHostAddress()).collect(
+        agent.listening().stream().map(a -> a.getHostAddress()).collect(
             java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
     SystemdNotify notify = SystemdNotify.fromEnvironment();
