@@ -280,18 +280,19 @@ final class Agent implements AutoCloseable {
    * Applies the keys of {@code next} that can change while running (see {@link #LIVE_KEYS});
    * the flow cache is kept.
    *
-   * @return the names of other settings that differ and wait for a restart
+   * @return the configuration keys of other settings that differ and wait for a restart
    */
   List<String> reload(DaemonConfig next) {
     List<String> pending = new ArrayList<>();
     for (RecordComponent rc : DaemonConfig.class.getRecordComponents()) {
-      if (rc.getName().equals("source") || LIVE_KEYS.contains(rc.getName())) {
+      String key = DaemonConfig.keyOf(rc.getName());
+      if (rc.getName().equals("source") || LIVE_KEYS.contains(key)) {
         continue;
       }
       try {
         Method get = rc.getAccessor();
         if (!Objects.equals(get.invoke(config), get.invoke(next))) {
-          pending.add(rc.getName());
+          pending.add(key);
         }
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
@@ -306,9 +307,9 @@ final class Agent implements AutoCloseable {
     return pending;
   }
 
-  /** Settings {@link #reload} applies, named as {@link DaemonConfig}'s components. */
-  static final List<String> LIVE_KEYS = List.of("allow", "toleranceSeconds", "wildcard",
-      "wildcardMax", "natAddresses", "ignoreMacs");
+  /** The configuration keys {@link #reload} applies; every other key waits for a restart. */
+  static final List<String> LIVE_KEYS = List.of("allow", "tolerance", "wildcard",
+      "wildcard-max", "nat-addresses", "ignore-macs");
 
   /**
    * Returns the counters as {@code name value} lines. A stats reply is at most one datagram,

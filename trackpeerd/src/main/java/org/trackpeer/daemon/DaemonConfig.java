@@ -121,6 +121,26 @@ public record DaemonConfig(
     }
   }
 
+  /**
+   * Returns the configuration key of the record component {@code component}, for instance
+   * {@code retention} for {@code retentionSeconds}.
+   */
+  static String keyOf(String component) {
+    switch (component) {
+      case "interfaces":
+        return "interface";
+      case "outsideInterfaces":
+        return "outside-interface";
+      case "bufferBytes":
+        return "buffer-size";
+      default:
+        String name = component.endsWith("Seconds")
+            ? component.substring(0, component.length() - "Seconds".length())
+            : component;
+        return name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+  }
+
   /** The loopback addresses the query port is always bound to, unless the host lacks them. */
   public static final List<InetAddress> LOOPBACK =
       List.of(Endpoint.parseAddress("127.0.0.1"), Endpoint.parseAddress("::1"));

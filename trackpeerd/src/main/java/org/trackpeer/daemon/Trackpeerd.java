@@ -349,16 +349,21 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       DaemonConfig next = configure();
       List<String> pending = agent.reload(next);
-      logger.info("configuration reloaded from {}: allow, tolerance, wildcard, wildcard-max, "
-          + "nat-addresses and ignore-macs applied", next.source() == null
-          ? "(built-in defaults)" : next.source());
+      logger.info("configuration reloaded from {}: {} applied", next.source() == null
+          ? "(built-in defaults)" : next.source(), String.join(", ", Agent.LIVE_KEYS));
       if (!pending.isEmpty()) {
-        logger.warn("changed settings that take effect only after a restart: {}", pending);
+        logger.warn(restartWarning(pending));
       }
     } catch (ConfigException | RuntimeException e) {
       logger.error("reload failed, running settings kept: {}", e.getMessage());
     }
     notify.reloaded("configuration reloaded");
+  }
+
+  /** Returns the warning that names the changed keys {@code pending} that wait for a restart. */
+  static String restartWarning(List<String> pending) {
+    return "changed settings that take effect only after a restart: "
+        + String.join(", ", pending);
   }
 
   /** Sends READY=1 once every capture source is open (the query port is bound already). */
