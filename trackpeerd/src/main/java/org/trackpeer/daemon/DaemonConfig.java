@@ -117,7 +117,7 @@ public record DaemonConfig(
       if (m.equals(file + ": no key")) {
         throw new ConfigException(named + "holds no key");
       }
-      throw new ConfigException(named + "not readable");
+      throw new ConfigException(named + "not readable (" + IoReason.of(e) + ")");
     }
   }
 
@@ -204,7 +204,7 @@ public record DaemonConfig(
         }
         return raw;
       } catch (IOException e) {
-        throw new ConfigException("configuration file " + file + ": " + e.getMessage());
+        throw new ConfigException("configuration file " + file + ": " + IoReason.of(e));
       }
       raw.source = file;
       for (int i = 0; i < lines.size(); i++) {
@@ -266,7 +266,7 @@ public record DaemonConfig(
     private long number(String key, long dflt, long min, long max, String unit)
         throws ConfigException {
       String v = values.get(key);
-      if (v == null || v.isEmpty()) {
+      if (v == null || v.isEmpty() && !origin(key).startsWith("option ")) {
         return dflt;
       }
       long n;
@@ -339,6 +339,13 @@ public record DaemonConfig(
       String rf = values.get("read-file");
       Path readFile = rf == null || rf.isEmpty() ? null : Path.of(rf);
       if (readFile != null && !interfaces.isEmpty()) {
+        boolean options = origin("read-file").startsWith("option ")
+            && origin("interface").startsWith("option ");
+        if (options) {
+          throw new ConfigException(origin("read-file") + " cannot be combined with "
+              + origin("interface").substring("option ".length())
+              + ": read a capture file or capture on interfaces", true);
+        }
         throw new ConfigException(
             origin("read-file") + ": read-file cannot be combined with interface");
       }

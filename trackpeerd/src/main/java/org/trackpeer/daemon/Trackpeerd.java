@@ -68,11 +68,11 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"-maclog", "--maclog"}, paramLabel = "N",
       description = "Log the neighbour table to syslog: 1 joins and leaves, 2 also every "
           + "active MAC every 3 minutes.")
-  Integer maclog;
+  String maclog;
 
   @Option(names = {"-p", "--port"}, paramLabel = "PORT",
       description = "UDP query port (default 7709).")
-  Integer port;
+  String port;
 
   @Option(names = {"-l", "--listen"}, paramLabel = "ADDR",
       description = "Also answer queries on ADDR (repeatable); 127.0.0.1 and ::1 always.")
@@ -103,15 +103,15 @@ public final class Trackpeerd implements Callable<Integer> {
 
   @Option(names = {"--retention"}, paramLabel = "SECONDS",
       description = "How long flows are kept (default 600).")
-  Integer retention;
+  String retention;
 
   @Option(names = {"--tolerance"}, paramLabel = "SECONDS",
       description = "Default time tolerance of a query (default 5).")
-  Integer tolerance;
+  String tolerance;
 
   @Option(names = {"--max-entries"}, paramLabel = "N",
       description = "Most flow entries kept; the oldest go first (default 4000000).")
-  Long maxEntries;
+  String maxEntries;
 
   @Option(names = {"--wildcard"}, description = "Allow wildcard queries (-time 0).")
   boolean wildcard;
@@ -124,16 +124,17 @@ public final class Trackpeerd implements Callable<Integer> {
       description = "Where neighbour state is kept (default /var/lib/trackpeerd).")
   Path stateDir;
 
-  @Option(names = {"--maclog-poll"}, paramLabel = "SECONDS", description = "Neighbour poll interval.")
-  Integer maclogPoll;
+  @Option(names = {"--maclog-poll"}, paramLabel = "SECONDS",
+      description = "Neighbour poll interval.")
+  String maclogPoll;
 
   @Option(names = {"--maclog-expire"}, paramLabel = "SECONDS",
       description = "How long a neighbour must be gone before Expired_host.")
-  Integer maclogExpire;
+  String maclogExpire;
 
   @Option(names = {"--maclog-active"}, paramLabel = "SECONDS",
       description = "Interval of the Active_host list with -maclog 2.")
-  Integer maclogActive;
+  String maclogActive;
 
   @Option(names = {"--prometheus-listen"}, paramLabel = "ADDR:PORT",
       description = "Serve the counters for Prometheus on http://ADDR:PORT/metrics (loopback "
@@ -432,8 +433,10 @@ public final class Trackpeerd implements Callable<Integer> {
     }
     try {
       Files.createDirectories(dir);
-    } catch (IOException | SecurityException e) {
-      return "state-dir " + dir + ": cannot be created (" + e.getClass().getSimpleName() + ")";
+    } catch (IOException e) {
+      return "state-dir " + dir + ": cannot be created (" + IoReason.of(e) + ")";
+    } catch (SecurityException e) {
+      return "state-dir " + dir + ": cannot be created (permission denied)";
     }
     if (!Files.isWritable(dir)) {
       return "state-dir " + dir + ": not writable by this user";
