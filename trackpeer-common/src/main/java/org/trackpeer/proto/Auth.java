@@ -61,7 +61,7 @@ public final class Auth {
       }
       if (secret.length < SECRET_MIN_BYTES) {
         throw new IllegalArgumentException(
-            "secret of " + secret.length + " bytes; at least " + SECRET_MIN_BYTES + " needed");
+            "secret shorter than " + SECRET_MIN_BYTES + " bytes (" + secret.length + ")");
       }
       this.id = id;
       this.secret = secret.clone();
@@ -105,21 +105,27 @@ public final class Auth {
         continue;
       }
       String[] parts = text.split("\\s+");
+      // the messages never quote the line: it holds a secret
+      String where = file + ":" + (i + 1) + ": ";
+      long id;
+      byte[] secret;
       try {
-        Key k;
-        if (parts.length == 1) {
-          k = new Key(0, HexFormat.of().parseHex(parts[0]));
-        } else if (parts.length == 2) {
-          k = new Key(Long.parseLong(parts[0]), HexFormat.of().parseHex(parts[1]));
-        } else {
-          throw new IllegalArgumentException("expected 'KEYID SECRET_HEX'");
+        if (parts.length > 2) {
+          throw new IllegalArgumentException("too many fields");
         }
-        if (keys.putIfAbsent(k.id(), k) != null) {
-          throw new IllegalArgumentException("key id " + k.id() + " given twice");
-        }
+        id = parts.length == 2 ? Long.parseLong(parts[0]) : 0;
+        secret = HexFormat.of().parseHex(parts[parts.length - 1]);
       } catch (IllegalArgumentException e) {
-        // the message never quotes the line: it holds a secret
-        throw new IOException(file + ":" + (i + 1) + ": " + e.getMessage());
+        throw new IOException(where + "malformed, expected 'KEYID SECRET_HEX'");
+      }
+      Key k;
+      try {
+        k = new Key(id, secret);
+      } catch (IllegalArgumentException e) {
+        throw new IOException(where + e.getMessage());
+      }
+      if (keys.putIfAbsent(k.id(), k) != null) {
+        throw new IOException(where + "key id " + k.id() + " given twice");
       }
     }
     if (keys.isEmpty()) {

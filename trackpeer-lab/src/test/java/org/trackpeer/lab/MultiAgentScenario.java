@@ -66,6 +66,13 @@ final class MultiAgentScenario {
           "127.0.0.1:7710"));
       assertTrue(replayStats.matches("(?s).*\\nqueries_(not_found|outside_window) 1\\n.*"),
           "the replaying agent was asked too:\n" + replayStats);
+
+      // --listen names 203.0.113.1; the router's agent answers on loopback all the same
+      assertTrue(router.output().contains("answering queries on port 7709 (127.0.0.1, "),
+          router.output());
+      String routerStats = run(in(lab + "-r", bin("bin/trackpeer"), "--stats", "-a",
+          "127.0.0.1"));
+      assertTrue(routerStats.lines().anyMatch("ready 1"::equals), routerStats);
     } finally {
       for (Lab.Background b : new Lab.Background[] {router, replay, server}) {
         if (b != null) {

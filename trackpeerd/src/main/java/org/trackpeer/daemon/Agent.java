@@ -61,6 +61,7 @@ final class Agent implements AutoCloseable {
   private ConntrackWatcher conntrack;
   private QueryServer server;
   private QueryHandler handler;
+  private List<InetAddress> listening = List.of();
   private volatile List<Cidr> allow;
   private QueryAudit audit;
 
@@ -130,9 +131,9 @@ final class Agent implements AutoCloseable {
     Map<Long, Auth.Key> keys = Map.of();
     if (config.authKeyFile() != null) {
       try {
-        keys = Auth.readKeyFile(config.authKeyFile());
-      } catch (IOException e) {
-        throw new IOException("auth-key-file: " + e.getMessage(), e);
+        keys = DaemonConfig.readAuthKeys(config.authKeyFile());
+      } catch (ConfigException e) {
+        throw new IOException(e.getMessage(), e);
       }
     }
     QueryGuard guard = new QueryGuard(
@@ -140,8 +141,16 @@ final class Agent implements AutoCloseable {
             config.rateTotal(), config.rateTotalBurst(), config.rateRefusals(), keys),
         System::nanoTime,
         () -> Math.floorDiv(System.currentTimeMillis(), 1000L));
+    listening = new ArrayList<>();
+    for (InetAddress a : config.listen()) {
+      if (DaemonConfig.LOOPBACK.contains(a) && !hostHolds(a)) {
+        logger.info("{} is not on this host: no query port there", a.getHostAddress());
+      } else {
+        listening.add(a);
+      }
+    }
     server = new QueryServer(
-        config.listen(), config.port(), handler, this::allowed, this::stats, guard);
+        listening, config.port(), handler, this::allowed, this::stats, guard);
     if (config.audit()) {
       SyslogSink sink = SyslogSink.open(config.syslogSocket(), "trackpeerd");
       SyslogSink.Facility facility = config.auditFacility();
@@ -150,6 +159,19 @@ final class Agent implements AutoCloseable {
           System::nanoTime);
       server.audit(audit);
       closeOnStop(sink);
+    }
+  }
+
+  /** Returns the addresses the query port is bound to. */
+  List<InetAddress> listening() {
+    return List.copyOf(listening);
+  }
+
+  private static boolean hostHolds(InetAddress a) {
+    try {
+      return java.net.NetworkInterface.getByInetAddress(a) != null;
+    } catch (java.net.SocketException e) {
+      return false;
     }
   }
 
@@ -272,18 +294,19 @@ final class Agent implements AutoCloseable {
    * Applies the keys of {@code next} that can change while running (see {@link #LIVE_KEYS});
    * the flow cache is kept.
    *
-   * @return the names of other settings that differ and wait for a restart
+   * @return the configuration keys of other settings that differ and wait for a restart
    */
   List<String> reload(DaemonConfig next) {
     List<String> pending = new ArrayList<>();
     for (RecordComponent rc : DaemonConfig.class.getRecordComponents()) {
-      if (rc.getName().equals("source") || LIVE_KEYS.contains(rc.getName())) {
+      String key = DaemonConfig.keyOf(rc.getName());
+      if (rc.getName().equals("source") || LIVE_KEYS.contains(key)) {
         continue;
       }
       try {
         Method get = rc.getAccessor();
         if (!Objects.equals(get.invoke(config), get.invoke(next))) {
-          pending.add(rc.getName());
+          pending.add(key);
         }
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
@@ -298,9 +321,9 @@ final class Agent implements AutoCloseable {
     return pending;
   }
 
-  /** Settings {@link #reload} applies, named as {@link DaemonConfig}'s components. */
-  static final List<String> LIVE_KEYS = List.of("allow", "toleranceSeconds", "wildcard",
-      "wildcardMax", "natAddresses", "ignoreMacs");
+  /** The configuration keys {@link #reload} applies; every other key waits for a restart. */
+  static final List<String> LIVE_KEYS = List.of("allow", "tolerance", "wildcard",
+      "wildcard-max", "nat-addresses", "ignore-macs");
 
   /**
    * Returns the counters as {@code name value} lines. A stats reply is at most one datagram,

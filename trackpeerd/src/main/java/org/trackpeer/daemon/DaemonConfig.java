@@ -12,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.trackpeer.daemon.syslog.SyslogSink;
 import org.trackpeer.net.Endpoint;
 import org.trackpeer.net.MacAddress;
+import org.trackpeer.proto.Auth;
 
 /**
  * The agent's validated settings, from {@code trackpeerd.conf} and the command line.
@@ -87,6 +90,83 @@ public record DaemonConfig(
           "audit", "audit-facility", "audit-level", "audit-rate",
           "conntrack", "outside-interface", "prometheus-listen");
 
+  /**
+   * Reads the keys of {@code auth-key-file}.
+   *
+   * @throws ConfigException naming the key, the file and what is wrong with it (no such file,
+   *     not readable, a malformed line, a short secret), never quoting a secret
+   */
+  public static Map<Long, Auth.Key> readAuthKeys(Path file) throws ConfigException {
+    String named = "auth-key-file = '" + file + "': ";
+    try {
+      return Auth.readKeyFile(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(named + "no such file");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ConfigException(named + "not readable (permission denied)");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(named + "not ASCII text");
+    } catch (IOException e) {
+      if (Files.isDirectory(file)) {
+        throw new ConfigException(named + "not readable (a directory)");
+      }
+      String m = String.valueOf(e.getMessage());
+      Matcher line = Pattern.compile(Pattern.quote(file.toString()) + ":(\\d+): (.*)").matcher(m);
+      if (line.matches()) {
+        throw new ConfigException(named + "line " + line.group(1) + ": " + line.group(2));
+      }
+      if (m.equals(file + ": no key")) {
+        throw new ConfigException(named + "holds no key");
+      }
+      throw new ConfigException(named + "not readable (" + IoReason.of(e) + ")");
+    }
+  }
+
+  /**
+   * Returns the configuration key of the record component {@code component}, for instance
+   * {@code retention} for {@code retentionSeconds}.
+   */
+  static String keyOf(String component) {
+    switch (component) {
+      case "interfaces":
+        return "interface";
+      case "outsideInterfaces":
+        return "outside-interface";
+      case "bufferBytes":
+        return "buffer-size";
+      default:
+        String name = component.endsWith("Seconds")
+            ? component.substring(0, component.length() - "Seconds".length())
+            : component;
+        return name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The loopback addresses the query port is always bound to, unless the host lacks them. */
+  public static final List<InetAddress> LOOPBACK =
+      List.of(Endpoint.parseAddress("127.0.0.1"), Endpoint.parseAddress("::1"));
+
+  /**
+   * Returns the loopback addresses followed by {@code named}, each once. A wildcard address
+   * already covers loopback ({@code 0.0.0.0} covers 127.0.0.1, a dual-stack {@code ::} both),
+   * and binding both would fail, so loopback it covers is left out.
+   */
+  static List<InetAddress> withLoopback(List<InetAddress> named) {
+    boolean any4 = named.stream()
+        .anyMatch(a -> a.isAnyLocalAddress() && a instanceof java.net.Inet4Address);
+    boolean any6 = named.stream()
+        .anyMatch(a -> a.isAnyLocalAddress() && a instanceof java.net.Inet6Address);
+    java.util.LinkedHashSet<InetAddress> all = new java.util.LinkedHashSet<>();
+    for (InetAddress lo : LOOPBACK) {
+      boolean v4 = lo instanceof java.net.Inet4Address;
+      if (!any6 && !(v4 && any4)) {
+        all.add(lo);
+      }
+    }
+    all.addAll(named);
+    return List.copyOf(all);
+  }
+
   /** Raw settings with where each came from, before validation. */
   public static final class Raw {
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -125,7 +205,7 @@ public record DaemonConfig(
         }
         return raw;
       } catch (IOException e) {
-        throw new ConfigException("configuration file " + file + ": " + e.getMessage());
+        throw new ConfigException("configuration file " + file + ": " + IoReason.of(e));
       }
       raw.source = file;
       for (int i = 0; i < lines.size(); i++) {
@@ -187,7 +267,7 @@ public record DaemonConfig(
     private long number(String key, long dflt, long min, long max, String unit)
         throws ConfigException {
       String v = values.get(key);
-      if (v == null || v.isEmpty()) {
+      if (v == null || v.isEmpty() && !origin(key).startsWith("option ")) {
         return dflt;
       }
       long n;
@@ -260,6 +340,13 @@ public record DaemonConfig(
       String rf = values.get("read-file");
       Path readFile = rf == null || rf.isEmpty() ? null : Path.of(rf);
       if (readFile != null && !interfaces.isEmpty()) {
+        boolean options = origin("read-file").startsWith("option ")
+            && origin("interface").startsWith("option ");
+        if (options) {
+          throw new ConfigException(origin("read-file") + " cannot be combined with "
+              + origin("interface").substring("option ".length())
+              + ": read a capture file or capture on interfaces", true);
+        }
         throw new ConfigException(
             origin("read-file") + ": read-file cannot be combined with interface");
       }
@@ -296,11 +383,18 @@ public record DaemonConfig(
       }
       String filter = values.get("filter");
       String keyFile = values.get("auth-key-file");
+      if (keyFile != null && !keyFile.isBlank()) {
+        try {
+          readAuthKeys(Path.of(keyFile.strip()));
+        } catch (ConfigException e) {
+          throw new ConfigException(origin("auth-key-file") + ": " + e.getMessage());
+        }
+      }
       return new DaemonConfig(
           source,
           List.copyOf(interfaces),
           readFile,
-          List.copyOf(addresses("listen", List.of("127.0.0.1", "::1"))),
+          withLoopback(addresses("listen", List.of())),
           (int) number("port", DEFAULT_PORT, 1, 65535, "a UDP port"),
           List.copyOf(allow),
           retention,

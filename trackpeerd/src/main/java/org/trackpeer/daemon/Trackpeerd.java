@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.capture.CaptureException;
@@ -69,14 +68,14 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"-maclog", "--maclog"}, paramLabel = "N",
       description = "Log the neighbour table to syslog: 1 joins and leaves, 2 also every "
           + "active MAC every 3 minutes.")
-  Integer maclog;
+  String maclog;
 
   @Option(names = {"-p", "--port"}, paramLabel = "PORT",
       description = "UDP query port (default 7709).")
-  Integer port;
+  String port;
 
   @Option(names = {"-l", "--listen"}, paramLabel = "ADDR",
-      description = "Answer queries on ADDR (repeatable; default 127.0.0.1 and ::1).")
+      description = "Also answer queries on ADDR (repeatable); 127.0.0.1 and ::1 always.")
   List<String> listen = new ArrayList<>();
 
   @Option(names = {"--allow"}, paramLabel = "NET",
@@ -104,15 +103,15 @@ public final class Trackpeerd implements Callable<Integer> {
 
   @Option(names = {"--retention"}, paramLabel = "SECONDS",
       description = "How long flows are kept (default 600).")
-  Integer retention;
+  String retention;
 
   @Option(names = {"--tolerance"}, paramLabel = "SECONDS",
       description = "Default time tolerance of a query (default 5).")
-  Integer tolerance;
+  String tolerance;
 
   @Option(names = {"--max-entries"}, paramLabel = "N",
       description = "Most flow entries kept; the oldest go first (default 4000000).")
-  Long maxEntries;
+  String maxEntries;
 
   @Option(names = {"--wildcard"}, description = "Allow wildcard queries (-time 0).")
   boolean wildcard;
@@ -125,16 +124,17 @@ public final class Trackpeerd implements Callable<Integer> {
       description = "Where neighbour state is kept (default /var/lib/trackpeerd).")
   Path stateDir;
 
-  @Option(names = {"--maclog-poll"}, paramLabel = "SECONDS", description = "Neighbour poll interval.")
-  Integer maclogPoll;
+  @Option(names = {"--maclog-poll"}, paramLabel = "SECONDS",
+      description = "Neighbour poll interval.")
+  String maclogPoll;
 
   @Option(names = {"--maclog-expire"}, paramLabel = "SECONDS",
       description = "How long a neighbour must be gone before Expired_host.")
-  Integer maclogExpire;
+  String maclogExpire;
 
   @Option(names = {"--maclog-active"}, paramLabel = "SECONDS",
       description = "Interval of the Active_host list with -maclog 2.")
-  Integer maclogActive;
+  String maclogActive;
 
   @Option(names = {"--prometheus-listen"}, paramLabel = "ADDR:PORT",
       description = "Serve the counters for Prometheus on http://ADDR:PORT/metrics (loopback "
@@ -155,13 +155,18 @@ public final class Trackpeerd implements Callable<Integer> {
   @Option(names = {"--check-config"}, description = "Validate the configuration and exit.")
   boolean checkConfig;
 
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The signal handling {@link #main} installs before anything else; null in tests. */
+  private static volatile Signals early;
+
+  private final Object stopping = new Object();
   private boolean agentStopped;
   private PrintWriter out = new PrintWriter(System.out, true);
   private PrintWriter err = new PrintWriter(System.err, true);
 
   /** Runs the daemon and exits with its status. */
   public static void main(String[] args) {
+    // first of all: a HUP, TERM or INT during start-up must not end the JVM with 129 or 143
+    early = Signals.install();
     System.exit(run(args));
   }
 
@@ -209,6 +214,11 @@ public final class Trackpeerd implements Callable<Integer> {
     if (checkConfig) {
       out.println("trackpeerd: configuration "
           + (config.source() == null ? "(built-in defaults)" : config.source()) + " is valid");
+      return 0;
+    }
+    Signals signals = early;
+    if (signals != null && signals.stopRequested()) {
+      logger.info("stopped during start-up");
       return 0;
     }
     String stateProblem = config.maclog() == 0 ? null : checkStateDir(config.stateDir());
@@ -291,7 +301,7 @@ public final class Trackpeerd implements Callable<Integer> {
       }
     }
     logger.info("answering queries on port {} ({}), retention {} s", config.port(),
-        config.listen().stream().map(a -> a.getHostAddress()).collect(
+        agent.listening().stream().map(a -> a.getHostAddress()).collect(
             java.util.stream.Collectors.joining(", ")), config.retentionSeconds());
 
     SystemdNotify notify = SystemdNotify.fromEnvironment();
@@ -301,15 +311,15 @@ public final class Trackpeerd implements Callable<Integer> {
       t.start();
     }
 
-    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(agent, notify));
-    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
-    for (String name : new String[] {"TERM", "INT"}) {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopped.countDown());
+    if (signals == null) {
+      signals = Signals.install();
     }
+    // TERM and INT end the wait below, so a requested stop exits 0; the hook covers the rest
+    signals.onHangUp(() -> reload(agent, notify));
     Thread hook = new Thread(() -> stop(agent, notify), "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      stopped.await();
+      signals.awaitStop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -324,7 +334,7 @@ public final class Trackpeerd implements Callable<Integer> {
   }
 
   private void stop(Agent agent, SystemdNotify notify) {
-    synchronized (stopped) {
+    synchronized (stopping) {
       if (!agentStopped) {
         agentStopped = true;
         notify.stopping();
@@ -340,16 +350,21 @@ public final class Trackpeerd implements Callable<Integer> {
     try {
       DaemonConfig next = configure();
       List<String> pending = agent.reload(next);
-      logger.info("configuration reloaded from {}: allow, tolerance, wildcard, wildcard-max, "
-          + "nat-addresses and ignore-macs applied", next.source() == null
-          ? "(built-in defaults)" : next.source());
+      logger.info("configuration reloaded from {}: {} applied", next.source() == null
+          ? "(built-in defaults)" : next.source(), String.join(", ", Agent.LIVE_KEYS));
       if (!pending.isEmpty()) {
-        logger.warn("changed settings that take effect only after a restart: {}", pending);
+        logger.warn(restartWarning(pending));
       }
     } catch (ConfigException | RuntimeException e) {
       logger.error("reload failed, running settings kept: {}", e.getMessage());
     }
     notify.reloaded("configuration reloaded");
+  }
+
+  /** Returns the warning that names the changed keys {@code pending} that wait for a restart. */
+  static String restartWarning(List<String> pending) {
+    return "changed settings that take effect only after a restart: "
+        + String.join(", ", pending);
   }
 
   /** Sends READY=1 once every capture source is open (the query port is bound already). */
@@ -418,8 +433,10 @@ public final class Trackpeerd implements Callable<Integer> {
     }
     try {
       Files.createDirectories(dir);
-    } catch (IOException | SecurityException e) {
-      return "state-dir " + dir + ": cannot be created (" + e.getClass().getSimpleName() + ")";
+    } catch (IOException e) {
+      return "state-dir " + dir + ": cannot be created (" + IoReason.of(e) + ")";
+    } catch (SecurityException e) {
+      return "state-dir " + dir + ": cannot be created (permission denied)";
     }
     if (!Files.isWritable(dir)) {
       return "state-dir " + dir + ": not writable by this user";

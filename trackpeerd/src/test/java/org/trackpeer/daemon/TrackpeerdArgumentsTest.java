@@ -144,9 +144,35 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
-  void run_portNotANumber_usageError() {
-    assertOneLine(run("--port", "seven"), 64,
-        "trackpeerd: Invalid value for option '--port': 'seven' is not an int");
+  void run_portNotANumber_usageErrorNamesRange() {
+    assertOneLine(run("-p", "seven"), 64,
+        "trackpeerd: option --port: 'seven': expected a UDP port from 1 to 65535");
+  }
+
+  @Test
+  void run_numbersNotNumbers_usageErrorNamesWhatIsAllowed() {
+    String[][] cases = {
+      {"--retention", "abc", "seconds from 10 to 86400"},
+      {"--max-entries", "1e9", "entries from 1000 to 200000000"},
+      {"-maclog", "x", "a level from 0 to 2"},
+    };
+    for (String[] c : cases) {
+      assertOneLine(run(c[0], c[1]), 64,
+          "trackpeerd: option " + c[0] + ": '" + c[1] + "': expected " + c[2]);
+    }
+  }
+
+  @Test
+  void run_numericOptionErrors_noJavaTypeOrExceptionNames() {
+    for (String[] args : List.of(new String[] {"--tolerance", "5s"},
+        new String[] {"--maclog-poll", "1.5"}, new String[] {"--maclog-expire", "99999999999"},
+        new String[] {"--maclog-active", ""}, new String[] {"--port", "-1"})) {
+      Result r = run(args);
+      assertEquals(64, r.status(), r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("trackpeerd: option " + args[0] + ": '" + args[1]
+          + "': expected "), r.err());
+    }
   }
 
   @Test
@@ -157,9 +183,33 @@ final class TrackpeerdArgumentsTest {
   }
 
   @Test
-  void run_readFileWithInterface_configError() {
-    assertOneLine(run("-r", dir.resolve("x.pcap").toString(), "-i", "eth0"), 78,
-        "trackpeerd: option -r: read-file cannot be combined with interface");
+  void run_readFileWithInterface_usageError() {
+    assertOneLine(run("-r", dir.resolve("x.pcap").toString(), "-i", "eth0"), 64,
+        "trackpeerd: option -r cannot be combined with -i: read a capture file or capture on"
+            + " interfaces");
+  }
+
+  @Test
+  void run_readFileInFileWithInterfaceOption_configError() throws IOException {
+    Path f = conf("read-file = " + dir.resolve("x.pcap"));
+    assertOneLine(run("-c", f.toString(), "-i", "eth0"), 78,
+        "trackpeerd: " + f + ":1: read-file cannot be combined with interface");
+  }
+
+  @Test
+  void run_stateDirUnderAFile_cantCreateSaysWhyInWords() throws IOException {
+    Path file = dir.resolve("plain");
+    Files.writeString(file, "");
+    Path state = file.resolve("state");
+    assertOneLine(run("-r", "x.pcap", "-maclog", "1", "--state-dir", state.toString(),
+        "--port", "1"), Trackpeerd.EX_CANTCREAT,
+        "trackpeerd: state-dir " + state + ": cannot be created (not a directory)");
+  }
+
+  @Test
+  void run_configFileIsADirectory_configErrorSaysWhyInWords() {
+    assertOneLine(run("-c", dir.toString()), 78,
+        "trackpeerd: configuration file " + dir + ": is a directory");
   }
 
   @Test
@@ -226,6 +276,59 @@ final class TrackpeerdArgumentsTest {
     assertEquals(78, r.status());
     assertEquals("", r.out());
     assertTrue(r.err().contains("tolerance = '-1'"), r.err());
+  }
+
+  @Test
+  void run_authKeyFileMissing_checkAndStartFailNamingKeyFileAndReason() throws IOException {
+    Path keys = dir.resolve("absent.keys");
+    Path f = conf("port = 7710", "auth-key-file = " + keys);
+    String line = "trackpeerd: " + f + ":2: auth-key-file = '" + keys + "': no such file";
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, line);
+    Result start = run("-c", f.toString());
+    assertOneLine(start, 78, line);
+    assertEquals(1, start.err().lines().count(), start.err());
+  }
+
+  /** Checks a configuration whose key file holds {@code contents}: 78 with {@code reason}. */
+  private void assertKeyFileRejected(String contents, String reason) throws IOException {
+    Path keys = dir.resolve("bad.keys");
+    Files.writeString(keys, contents);
+    Path f = conf("auth-key-file = " + keys);
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78,
+        "trackpeerd: " + f + ":1: auth-key-file = '" + keys + "': " + reason);
+  }
+
+  @Test
+  void run_authKeyFileMalformedLine_configErrorNamesLineWithoutSecret() throws IOException {
+    assertKeyFileRejected("# keys\n7 00112233445566778899aabbccddeeff\n8 zz112233\n",
+        "line 3: malformed, expected 'KEYID SECRET_HEX'");
+  }
+
+  @Test
+  void run_authKeyFileShortSecret_configErrorNamesLineAndMinimum() throws IOException {
+    assertKeyFileRejected("1 0011223344\n", "line 1: secret shorter than 16 bytes (5)");
+  }
+
+  @Test
+  void run_authKeyFileWithoutKey_configError() throws IOException {
+    assertKeyFileRejected("# none yet\n", "holds no key");
+  }
+
+  @Test
+  void run_authKeyFileIsADirectory_configErrorNotReadable() throws IOException {
+    Path f = conf("auth-key-file = " + dir);
+    assertOneLine(run("-c", f.toString(), "--check-config"), 78, "trackpeerd: " + f
+        + ":1: auth-key-file = '" + dir + "': not readable (a directory)");
+  }
+
+  @Test
+  void run_authKeyFileValid_checkConfigPasses() throws IOException {
+    Path keys = dir.resolve("good.keys");
+    Files.writeString(keys, "7 00112233445566778899aabbccddeeff\n");
+    Path f = conf("auth-key-file = " + keys);
+    Result r = run("-c", f.toString(), "--check-config");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("trackpeerd: configuration " + f + " is valid\n", r.out());
   }
 
   @Test

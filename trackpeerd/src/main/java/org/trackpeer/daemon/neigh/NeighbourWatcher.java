@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trackpeer.daemon.IoReason;
 import org.trackpeer.daemon.syslog.SyslogSink;
 
 /**
@@ -98,7 +99,7 @@ public final class NeighbourWatcher implements AutoCloseable {
         logger.info("restored {} known hosts from {}", saved.size(), config.stateFile());
       }
     } catch (IOException e) {
-      logger.warn("cannot read state file {}: {}", config.stateFile(), e.toString());
+      logger.warn("cannot read state file {}: {}", config.stateFile(), IoReason.of(e));
     }
     nextActive = now.plus(config.activeInterval());
     knownHosts = tracker.hosts().size();
@@ -148,7 +149,7 @@ public final class NeighbourWatcher implements AutoCloseable {
       ipv4Enabled = false;
       return true;
     } catch (IOException e) {
-      logger.warn("cannot read {}: {}", config.arpFile(), e.toString());
+      logger.warn("cannot read {}: {}", config.arpFile(), IoReason.of(e));
       return false;
     }
   }
@@ -182,7 +183,7 @@ public final class NeighbourWatcher implements AutoCloseable {
       NeighbourParser.parseIpNeigh(text, out, counts);
       return true;
     } catch (IOException e) {
-      logger.warn("cannot read output of {}: {}", config.ipNeighCommand(), e.toString());
+      logger.warn("cannot read output of {}: {}", config.ipNeighCommand(), IoReason.of(e));
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -202,7 +203,7 @@ public final class NeighbourWatcher implements AutoCloseable {
       stateWrites++;
     } catch (IOException e) {
       stateWriteFailures++;
-      logger.warn("cannot write state file {}: {}", config.stateFile(), e.toString());
+      logger.warn("cannot write state file {}: {}", config.stateFile(), IoReason.of(e));
     }
   }
 

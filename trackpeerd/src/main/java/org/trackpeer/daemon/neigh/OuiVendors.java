@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trackpeer.daemon.IoReason;
 import org.trackpeer.net.MacAddress;
 
 /**
@@ -77,7 +78,7 @@ final class OuiVendors {
           }
         }
       } catch (IOException e) {
-        logger.warn("cannot read OUI list {}: {}", f, e.toString());
+        logger.warn("cannot read OUI list {}: {}", f, IoReason.of(e));
         map.clear();
         continue;
       }

@@ -21,6 +21,7 @@ import org.trackpeer.proto.QueryCodec;
 import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.QueryRequest;
 import org.trackpeer.proto.ResultCode;
+import org.trackpeer.proto.WireFormat;
 
 /**
  * Turns a decoded query into an answer from the flow cache.
@@ -101,12 +102,21 @@ public final class QueryHandler {
       return wildcard(q, fit);
     }
     long now = clock.wallNanos();
-    long tolNanos =
-        (q.toleranceSeconds() == 0 ? settings.defaultToleranceSeconds() : q.toleranceSeconds())
-            * NANOS;
-    long from = q.timeSeconds() * NANOS - tolNanos;
-    // the asked time is a whole second: the flow may have started anywhere within it
-    long to = q.timeSeconds() * NANOS + NANOS - 1 + tolNanos;
+    long tolSeconds =
+        q.toleranceSeconds() == 0 ? settings.defaultToleranceSeconds() : q.toleranceSeconds();
+    long from;
+    long to;
+    try {
+      // checked: a time (signed 64-bit seconds) beyond the nanosecond range must not wrap
+      // around into the retained window
+      long at = Math.multiplyExact(q.timeSeconds(), NANOS);
+      long tolNanos = Math.multiplyExact(tolSeconds, NANOS);
+      from = Math.subtractExact(at, tolNanos);
+      // the asked time is a whole second: the flow may have started anywhere within it
+      to = Math.addExact(Math.addExact(at, NANOS - 1), tolNanos);
+    } catch (ArithmeticException beyondNanoseconds) {
+      return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
+    }
     if (to < now - settings.retentionNanos() || from > now + NANOS) {
       return QueryReply.of(id, ResultCode.OUTSIDE_WINDOW);
     }
@@ -211,17 +221,21 @@ public final class QueryHandler {
             q.destination().port(),
             now - settings.retentionNanos(),
             now + NANOS,
-            settings.wildcardMax());
+            WireFormat.REPLY_TOTAL_MAX);
     Lookup lookup = cache.find(fq);
-    List<PeerRecord> all = new ArrayList<>(lookup.matches());
-    if (all.isEmpty()) {
+    List<PeerRecord> found = new ArrayList<>(lookup.matches());
+    if (found.isEmpty()) {
       return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
     }
-    all.sort(Comparator.comparingLong(PeerRecord::firstSeenNanos));
+    // the total counts every session (up to the field's "65535 or more"), so a client sees
+    // when wildcard-max cut the answer; the pages hold the first wildcard-max sessions
+    int total = lookup.truncated() ? WireFormat.REPLY_TOTAL_MAX : found.size();
+    found.sort(Comparator.comparingLong(PeerRecord::firstSeenNanos));
+    List<PeerRecord> all = found.subList(0, Math.min(found.size(), settings.wildcardMax()));
     int start = Math.min(all.size(), q.page() * Math.max(fit, 1));
     int end = Math.min(all.size(), start + fit);
     List<PeerRecord> page = all.subList(start, end);
     boolean more = end < all.size();
-    return new QueryReply(id, ResultCode.FOUND, Evidence.NONE, all.size(), more, page);
+    return new QueryReply(id, ResultCode.FOUND, Evidence.NONE, total, more, page);
   }
 }

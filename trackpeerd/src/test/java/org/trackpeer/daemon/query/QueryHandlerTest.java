@@ -162,6 +162,52 @@ final class QueryHandlerTest {
     assertEquals(ResultCode.OUTSIDE_WINDOW, r.result());
   }
 
+  /**
+   * Times whose nanoseconds wrap around a 64-bit long onto the recorded flow's second: 2^55
+   * seconds are 2^64 * 1953125 nanoseconds, so T0 plus any multiple of 2^55 seconds lands on T0
+   * when multiplied unchecked.
+   */
+  private static final long[] TIMES_BEYOND_NANOSECONDS = {
+    T0 / S + (1L << 55),
+    T0 / S - (1L << 55),
+    T0 / S + (1L << 56),
+    T0 / S + 3 * (1L << 55),
+    T0 / S - (1L << 57),
+    Long.MAX_VALUE,
+    Long.MIN_VALUE,
+    Long.MAX_VALUE / S,
+    Long.MAX_VALUE / S + 1,
+    Long.MIN_VALUE / S,
+    Long.MIN_VALUE / S - 1,
+  };
+
+  @Test
+  void answer_timeBeyondNanosecondRangeWithFlowAtWrappedTime_outsideWindow() {
+    record(v4(MAC_A, "192.0.2.11", 49200, "203.0.113.10", 23, T0));
+    now[0] = T0 + 2 * S;
+    QueryHandler h = handler(false);
+    assertEquals(ResultCode.FOUND, h.answer(ask(NAT, 49200, T0 / S), BUDGET).result());
+    for (long time : TIMES_BEYOND_NANOSECONDS) {
+      for (int tolerance : new int[] {0, 1, 65535}) {
+        QueryRequest q = new QueryRequest(42, 6, new Endpoint(addr(NAT), 49200),
+            new Endpoint(addr("203.0.113.10"), 23), time, tolerance, 0);
+        QueryReply r = h.answer(q, BUDGET);
+        assertEquals(ResultCode.OUTSIDE_WINDOW, r.result(), "time " + time + " tol " + tolerance);
+        assertEquals(0, r.totalMatches());
+        assertTrue(r.records().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void answer_toleranceMaxAroundTheFlow_found() {
+    record(v4(MAC_A, "192.0.2.11", 49200, "203.0.113.10", 23, T0));
+    now[0] = T0 + 2 * S;
+    QueryRequest q = new QueryRequest(42, 6, new Endpoint(addr(NAT), 49200),
+        new Endpoint(addr("203.0.113.10"), 23), T0 / S + 65535, 65535, 0);
+    assertEquals(ResultCode.FOUND, handler(false).answer(q, BUDGET).result());
+  }
+
   @Test
   void answer_captureNotRunning_notReady() {
     ready[0] = false;
@@ -227,6 +273,28 @@ final class QueryHandlerTest {
         assertEquals(addr(inside[page]), r.records().get(0).insideAddress(), "page " + page);
       }
     }
+  }
+
+  @Test
+  void answer_wildcardBeyondWildcardMax_totalCountsEverySessionPagesHoldTheMax() {
+    for (int i = 0; i < 10; i++) {
+      record(v4(MAC_A + i, "192.0.2." + (20 + i), 50000 + i, "203.0.113.10", 23, T0 + i * S));
+    }
+    now[0] = T0 + 30 * S;
+    Set<InetAddress> nat = Set.of(addr(NAT));
+    QueryHandler h = new QueryHandler(cache, clock, nat::contains, () -> ready[0],
+        new QueryHandler.Settings(600 * S, 5, true, 5));
+    QueryReply r = h.answer(ask(NAT, 0, 0), 1472);
+    assertEquals(ResultCode.FOUND, r.result());
+    assertEquals(5, r.records().size());
+    assertEquals(10, r.totalMatches());
+    assertFalse(r.more());
+    for (int i = 0; i < 5; i++) {
+      assertEquals(50000 + i, r.records().get(i).insidePort(), "oldest sessions first");
+    }
+    QueryReply small = h.answer(ask(NAT, 0, 0), 200);
+    assertEquals(10, small.totalMatches());
+    assertTrue(small.more());
   }
 
   @Test
