@@ -1,11 +1,15 @@
 package org.trackpeer.daemon;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -24,10 +28,14 @@ import org.trackpeer.proto.ResultCode;
  * Query round trips on loopback against the real query server while another thread records
  * new flows into the same cache at a fixed rate.
  *
- * <p>The sender is open-loop: it sends at the asked rate whatever the replies do, and a second
- * thread takes the replies and matches them by request id, so a slow reply cannot hide the
- * ones queued behind it. After the load phase, wildcard queries (time 0) are timed one by one
- * against the cache as it then is.
+ * <p>The queries come from a client in a separate JVM ({@link Client}), as they do from a
+ * script on a server: the agent's collector pauses then delay queries already sent, instead
+ * of stopping the sender as well, and the client's own allocation stays out of the agent's
+ * heap. The client encodes every request before it starts. Its sender is open-loop: it sends
+ * at the asked rate whatever the replies do, and a second thread takes the replies and
+ * matches them by request id, so a slow reply cannot hide the ones queued behind it. After
+ * the load phase, wildcard queries (time 0) are timed one by one against the cache as it then
+ * is.
  *
  * <p>The prefilled flows' wall times are spread at {@code PREFILL_PER_SECOND} flows per second,
  * ending at the start of the run, and each query asks for its flow's own second (with the
@@ -88,65 +96,54 @@ public final class QueryLoadBench {
       ingest.start();
     }
 
-    int warm = queryRate * WARMUP_SECONDS;
-    int total = warm + queryRate * seconds;
-    long[] sent = new long[total];
-    long[] rtt = new long[total];
-    Arrays.fill(rtt, -1);
-    DatagramChannel ch = DatagramChannel.open();
-    ch.connect(new InetSocketAddress(lo, port));
-    int[] results = new int[ResultCode.values().length];
-    Thread receiver = new Thread(() -> receive(ch, sent, rtt, results, warm, total), "receiver");
-    receiver.setDaemon(true);
-    receiver.start();
-    InetAddress dst = InetAddress.getByName("203.0.113.10");
-    long stepNanos = 1_000_000_000L / queryRate;
+    // the client runs in its own JVM, on this JVM's class path, with a young generation
+    // large enough that it never collects during the run
+    List<String> command = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-Xms1g", "-Xmn800m",
+        "-cp", System.getProperty("java.class.path"),
+        Client.class.getName(),
+        Integer.toString(port), Integer.toString(queryRate), Integer.toString(seconds),
+        Integer.toString(prefill), Long.toString(spread), Long.toString(startWall));
+    Process client = new ProcessBuilder(command).redirectErrorStream(true).start();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long serverCpu0 = threads.getThreadCpuTime(serverThread.getId());
-    long t0 = System.nanoTime();
-    for (int q = 0; q < total; q++) {
-      if (q == warm) {
-        serverCpu0 = threads.getThreadCpuTime(serverThread.getId());
+    long ingested0 = 0;
+    long measured0 = System.nanoTime();
+    String queriesLine = null;
+    String answersLine = null;
+    int answeredCount = 0;
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.equals("warm")) {
+          // the figures count from the end of the warm-up
+          serverCpu0 = threads.getThreadCpuTime(serverThread.getId());
+          ingested0 = ingested[0];
+          measured0 = System.nanoTime();
+        } else if (line.startsWith("queries ")) {
+          queriesLine = line;
+        } else if (line.startsWith("answers ")) {
+          answersLine = line;
+          answeredCount = Integer.parseInt(line.replaceAll(".* answered=(\\d+).*", "$1"));
+        } else {
+          System.out.println("client: " + line);
+        }
       }
-      long due = t0 + q * stepNanos;
-      // parks without spinning: on two cores a spinning sender would starve the server; a
-      // late wake-up sends the queries that fell due at once
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      int i = (int) ((q * 7919L) % prefill);
-      QueryRequest r = new QueryRequest(q, QueryRequest.UDP,
-          new Endpoint(InetAddress.getByAddress(ip4(0xc0000200 | ((i >>> 16) & 0xFF))),
-              i & 0xFFFF),
-          new Endpoint(dst, 53), prefillWall(startWall, i, prefill, spread) / 1_000_000_000L,
-          5, 0);
-      byte[] b = QueryCodec.encodeRequest(r, PAD_BYTES);
-      sent[q] = System.nanoTime();
-      ch.write(ByteBuffer.wrap(b));
     }
-    long elapsed = System.nanoTime() - t0;
-    Thread.sleep(500);
-    stop = true;
+    long measured = System.nanoTime() - measured0;
     long serverCpu = threads.getThreadCpuTime(serverThread.getId()) - serverCpu0;
-    long[] got = Arrays.stream(rtt, warm, total).filter(v -> v >= 0).sorted().toArray();
-    System.out.printf(
-        "queries prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s ingest=%d/s (achieved"
-            + " %.0f/s) rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
-        spread, total - warm, got.length, total * 1e9 / elapsed, ingestRate,
-        ingested[0] * 1e9 / elapsed, pct(got, 0.5), pct(got, 0.99), pct(got, 0.999),
-        got.length == 0 ? 0 : got[got.length - 1] / 1e3);
-    StringBuilder answers = new StringBuilder("answers");
-    for (ResultCode c : ResultCode.values()) {
-      if (results[c.ordinal()] > 0) {
-        answers.append(' ').append(c.label()).append('=').append(results[c.ordinal()]);
-      }
+    long ingestedDuring = ingested[0] - ingested0;
+    if (client.waitFor() != 0 || queriesLine == null || answersLine == null) {
+      throw new IllegalStateException("query client failed, exit " + client.exitValue());
     }
+    stop = true;
+    System.out.printf("%s ingest=%d/s (achieved %.0f/s)%n", queriesLine, ingestRate,
+        ingestedDuring * 1e9 / measured);
     // CPU time of the server thread: what a query costs, whatever else the machine runs
-    answers.append(String.format(" server-cpu-us-per-answer=%.1f",
-        got.length == 0 ? 0 : serverCpu / 1e3 / got.length));
-    System.out.println(answers);
-    ch.close();
+    System.out.printf("%s server-cpu-us-per-answer=%.1f%n",
+        answersLine.replaceAll(" answered=\\d+", ""),
+        answeredCount == 0 ? 0 : serverCpu / 1e3 / answeredCount);
 
     long[] wild = new long[5];
     InetAddress wildDst = InetAddress.getByName("203.0.113.99");
@@ -229,25 +226,114 @@ public final class QueryLoadBench {
     }
   }
 
-  private static void receive(
-      DatagramChannel ch, long[] sent, long[] rtt, int[] results, int warm, int total) {
-    ByteBuffer in = ByteBuffer.allocate(2048);
-    try {
-      while (true) {
-        in.clear();
-        ch.read(in);
-        long now = System.nanoTime();
-        QueryReply r = QueryCodec.decodeReply(in.array(), 0, in.position());
-        int id = (int) r.requestId();
-        if (id >= 0 && id < total) {
-          rtt[id] = now - sent[id];
-          if (id >= warm) {
-            results[r.result().ordinal()]++;
+  /**
+   * The query client: {@code Client PORT QUERIES_PER_SECOND SECONDS PREFILL PREFILL_PER_SECOND
+   * END_WALL_NANOS}. Prints "warm" when the warm-up queries are sent, then one line of
+   * round-trip percentiles and one of answers by result code.
+   */
+  public static final class Client {
+    private Client() {}
+
+    public static void main(String[] args) throws Exception {
+      int port = Integer.parseInt(args[0]);
+      int queryRate = Integer.parseInt(args[1]);
+      int seconds = Integer.parseInt(args[2]);
+      int prefill = Integer.parseInt(args[3]);
+      long spread = Long.parseLong(args[4]);
+      long startWall = Long.parseLong(args[5]);
+      int warm = queryRate * WARMUP_SECONDS;
+      int total = warm + queryRate * seconds;
+      InetAddress dst = InetAddress.getByName("203.0.113.10");
+      // every request encoded before the run, into one array
+      byte[] first = encode(0, dst, prefill, spread, startWall);
+      int size = first.length;
+      byte[] all = new byte[size * total];
+      for (int q = 0; q < total; q++) {
+        byte[] b = encode(q, dst, prefill, spread, startWall);
+        if (b.length != size) {
+          throw new IllegalStateException("requests differ in size");
+        }
+        System.arraycopy(b, 0, all, q * size, size);
+      }
+      long[] sent = new long[total];
+      long[] rtt = new long[total];
+      Arrays.fill(rtt, -1);
+      int[] results = new int[ResultCode.values().length];
+      InetAddress lo = InetAddress.getLoopbackAddress();
+      try (DatagramChannel ch = DatagramChannel.open()) {
+        ch.connect(new InetSocketAddress(lo, port));
+        Thread receiver =
+            new Thread(() -> receive(ch, sent, rtt, results, warm, total), "receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+        long stepNanos = 1_000_000_000L / queryRate;
+        ByteBuffer out = ByteBuffer.wrap(all);
+        long t0 = System.nanoTime();
+        for (int q = 0; q < total; q++) {
+          if (q == warm) {
+            System.out.println("warm");
+            System.out.flush();
+          }
+          long due = t0 + q * stepNanos;
+          // parks without spinning: on two cores a spinning sender would starve the server;
+          // a late wake-up sends the queries that fell due at once
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            LockSupport.parkNanos(wait);
+          }
+          out.limit(q * size + size).position(q * size);
+          sent[q] = System.nanoTime();
+          ch.write(out);
+        }
+        long elapsed = System.nanoTime() - t0;
+        Thread.sleep(500);
+        long[] got = Arrays.stream(rtt, warm, total).filter(v -> v >= 0).sorted().toArray();
+        System.out.printf(
+            "queries prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s rtt-us p50=%.1f"
+                + " p99=%.1f p99.9=%.1f max=%.1f%n",
+            spread, total - warm, got.length, total * 1e9 / elapsed, pct(got, 0.5),
+            pct(got, 0.99), pct(got, 0.999), got.length == 0 ? 0 : got[got.length - 1] / 1e3);
+        StringBuilder answers = new StringBuilder("answers answered=" + got.length);
+        for (ResultCode c : ResultCode.values()) {
+          if (results[c.ordinal()] > 0) {
+            answers.append(' ').append(c.label()).append('=').append(results[c.ordinal()]);
           }
         }
+        System.out.println(answers);
       }
-    } catch (Exception e) {
-      // channel closed at the end of the run
+    }
+
+    private static byte[] encode(
+        int q, InetAddress dst, int prefill, long spread, long startWall) throws Exception {
+      int i = (int) ((q * 7919L) % prefill);
+      QueryRequest r = new QueryRequest(q, QueryRequest.UDP,
+          new Endpoint(InetAddress.getByAddress(ip4(0xc0000200 | ((i >>> 16) & 0xFF))),
+              i & 0xFFFF),
+          new Endpoint(dst, 53), prefillWall(startWall, i, prefill, spread) / 1_000_000_000L,
+          5, 0);
+      return QueryCodec.encodeRequest(r, PAD_BYTES);
+    }
+
+    private static void receive(
+        DatagramChannel ch, long[] sent, long[] rtt, int[] results, int warm, int total) {
+      ByteBuffer in = ByteBuffer.allocate(2048);
+      try {
+        while (true) {
+          in.clear();
+          ch.read(in);
+          long now = System.nanoTime();
+          QueryReply r = QueryCodec.decodeReply(in.array(), 0, in.position());
+          int id = (int) r.requestId();
+          if (id >= 0 && id < total) {
+            rtt[id] = now - sent[id];
+            if (id >= warm) {
+              results[r.result().ordinal()]++;
+            }
+          }
+        }
+      } catch (Exception e) {
+        // channel closed at the end of the run
+      }
     }
   }
 }

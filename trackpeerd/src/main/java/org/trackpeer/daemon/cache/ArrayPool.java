@@ -12,6 +12,14 @@ import java.util.Arrays;
  * new entry), and at most one clean array, which {@link #take} hands out without work. When no
  * clean array of the size is ready a new one is allocated; the dirty one becomes the clean
  * spare for the next bucket. At most two spares per size are held.
+ *
+ * <p>Allocating a new array of a table's size (a megabyte or more, zeroed and often on pages
+ * the heap has not touched yet) takes up to a millisecond, too long to hold the cache's lock
+ * for while queries wait. So when the cache expects to need a size soon and the pool has no
+ * clean spare of it ({@link #want}), the pool asks for one ({@link #wanted}): a capture thread
+ * allocates it before it takes the lock and hands it over with {@link #offer}, and the next
+ * table of that size finds it ready. A dirty spare of the size does not stop the request: it
+ * would not be zeroed in time.
  */
 final class ArrayPool {
   private final int stride;
@@ -21,6 +29,9 @@ final class ArrayPool {
   private int dirtyCount;
   private long spareBytes;
 
+  /** Size (log2) the next {@link #take} of which would allocate; -1 when none. */
+  private volatile int wanted = -1;
+
   ArrayPool(int stride) {
     this.stride = stride;
   }
@@ -29,11 +40,46 @@ final class ArrayPool {
   long[] take(int log2) {
     long[] a = clean[log2];
     if (a == null) {
-      return new long[FlowTable.words(stride, log2)];
+      a = new long[FlowTable.words(stride, log2)];
+    } else {
+      clean[log2] = null;
+      spareBytes -= bytesOf(a);
     }
-    clean[log2] = null;
-    spareBytes -= bytesOf(a);
     return a;
+  }
+
+  /** Asks for a clean array of {@code 1 << log2} slots unless one is ready. */
+  void want(int log2) {
+    if (clean[log2] == null) {
+      wanted = log2;
+    }
+  }
+
+  /**
+   * Returns the size (log2) of the array the pool asks for, or -1. Read without the cache's
+   * lock: the answer may be stale, and {@link #offer} then drops the array.
+   */
+  int wanted() {
+    return wanted;
+  }
+
+  /** Allocates a zeroed array for a table of {@code 1 << log2} slots; needs no lock. */
+  long[] allocate(int log2) {
+    return new long[FlowTable.words(stride, log2)];
+  }
+
+  /**
+   * Hands over an array made by {@link #allocate} for {@link #wanted}; kept as the clean spare
+   * of its size unless one is already there.
+   */
+  void offer(long[] a, int log2) {
+    if (wanted == log2) {
+      wanted = -1;
+    }
+    if (clean[log2] == null && a.length == FlowTable.words(stride, log2)) {
+      clean[log2] = a;
+      spareBytes += bytesOf(a);
+    }
   }
 
   /** Offers an array back; kept if its size has no dirty spare yet, else left to the collector. */

@@ -1,5 +1,7 @@
 package org.trackpeer.daemon.cache;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -10,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.capture.DecodedFrame;
@@ -76,7 +79,9 @@ import org.trackpeer.proto.PeerRecord;
  *
  * <p><b>Cost.</b> {@link #record}: one hash and at most {@link FlowTable#MAX_PROBES} probes in the
  * current bucket, no allocation once the pool is warm (a table doubling rehashes its entries,
- * amortised O(1)). {@link #find} with a source port: one hash, then in every bucket, newest first,
+ * amortised O(1)); when a bucket is 7/8 full and the pool holds no clean array for the next
+ * bucket's tables, a capture thread allocates one before it takes the lock, so queries do not
+ * wait for the allocation (this spare lives until the bucket fills). {@link #find} with a source port: one hash, then in every bucket, newest first,
  * one read of the table's filter and, where it may hold the key, the probe chain of that hash, in
  * one pass that both finds the flows with an entry in the window and merges their overall first and
  * last times ({@link FlowSearch}). With any source port: a scan of the buckets that overlap the
@@ -105,14 +110,47 @@ public final class FlowCache {
   // a bucket fills to 3/4 of its table: 16 words per insert zero a returned array of the same
   // size (4 or 7 words per slot) within the first third of the next bucket's inserts
   private static final int CLEAN_WORDS_PER_INSERT = 16;
+  // a keyed lookup tries this often without the lock before it takes it
+  private static final int LOCK_FREE_TRIES = 4;
+  // ... and reads the newest bucket this often per try while records change it
+  private static final int NEWEST_TRIES = 64;
+  private static final VarHandle WRITES;
+
+  static {
+    try {
+      WRITES = MethodHandles.lookup().findVarHandle(FlowCache.class, "writes", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final Object lock = new Object();
+
+  /**
+   * Odd while a capture thread changes the newest bucket (an entry written or widened, its
+   * table grown); read by lock-free lookups to validate what they read of that bucket.
+   */
+  @SuppressWarnings("unused") // through WRITES
+  private long writes;
+
+  /**
+   * Changed before any bucket leaves {@link #view} or the incomplete marks change, so a
+   * lock-free lookup that read a bucket while it was recycled sees that it must try again.
+   */
+  private volatile long structure;
+
+  /** The buckets, newest first, for lock-free lookups; replaced whenever one opens or drops. */
+  private volatile Bucket[] view = new Bucket[0];
+
+  private final LongAdder lockFreeFinds = new LongAdder();
+  private final LongAdder lockedFinds = new LongAdder();
   private final Ticker ticker;
   private final long retentionNanos;
   private final long spanNanos;
   private final long maxEntries;
   private final long maxPerMac;
   private final int bucketFill;
+  private final int prefetchAt;
   private final int maxBuckets;
   private final long seed;
   private final long macSeed;
@@ -148,6 +186,7 @@ public final class FlowCache {
     int log2 = 63 - Long.numberOfLeadingZeros(Math.max(1L, maxEntries / 64));
     log2 = Math.max(FlowTable.MIN_LOG2, Math.min(MAX_TABLE_LOG2, log2));
     this.bucketFill = (int) Math.min((3L << log2) >> 2, maxEntries);
+    this.prefetchAt = bucketFill - bucketFill / 8;
     long timeBuckets = (retentionNanos + spanNanos - 1) / spanNanos + 3;
     long fillBuckets = (maxEntries + bucketFill - 1) / bucketFill;
     this.maxBuckets = (int) Math.min(Integer.MAX_VALUE, timeBuckets + fillBuckets);
@@ -228,6 +267,15 @@ public final class FlowCache {
       hash = FlowTable.hash(seed, meta & KEY40_MASK, 0, dst);
     }
     long micros = Math.floorDiv(f.timestampNanos, 1000L);
+    ArrayPool pool = v6 ? pool6 : pool4;
+    int wanted = pool.wanted();
+    if (wanted >= 0) {
+      // the next table of this size would allocate under the lock: allocate it now instead
+      long[] spare = pool.allocate(wanted);
+      synchronized (lock) {
+        pool.offer(spare, wanted);
+      }
+    }
     synchronized (lock) {
       if (interfaceIndex < 0 || interfaceIndex >= interfaceCount) {
         throw new IllegalArgumentException("interface not registered: " + interfaceIndex);
@@ -251,7 +299,9 @@ public final class FlowCache {
     if (t.slots != null) {
       pos = t.find(hash, a0, a1, a2, a3, meta, mac);
       if (pos >= 0) {
+        beginWrite();
         t.touch(pos, micros - b.baseMicros);
+        endWrite();
         b.noteRecord(now, wallNanos);
         return;
       }
@@ -281,7 +331,9 @@ public final class FlowCache {
       dropOldest(true);
     }
     if (t.needsGrowth()) {
+      beginWrite();
       t.grow(v6 ? pool6 : pool4);
+      endWrite();
       moved = true;
     }
     if (moved) {
@@ -292,7 +344,9 @@ public final class FlowCache {
         return;
       }
     }
+    beginWrite();
     t.insert(-pos - 1, hash, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
+    endWrite();
     if (v6) {
       entriesV6++;
     } else {
@@ -300,6 +354,15 @@ public final class FlowCache {
     }
     pool4.cleanSome(CLEAN_WORDS_PER_INSERT);
     pool6.cleanSome(CLEAN_WORDS_PER_INSERT);
+    if (b.entries() == prefetchAt) {
+      // the next bucket's tables start at the sizes these need
+      if (b.v4.count > 0) {
+        pool4.want(b.v4.log2For());
+      }
+      if (b.v6.count > 0) {
+        pool6.want(b.v6.log2For());
+      }
+    }
     if (counted) {
       MacSketch.add(b.macCounts, macHash, 1);
       MacSketch.add(macCounts, macHash, 1);
@@ -320,7 +383,33 @@ public final class FlowCache {
     b.v4.plannedLog2 = previous == null ? FlowTable.MIN_LOG2 : previous.v4.log2For();
     b.v6.plannedLog2 = previous == null ? FlowTable.MIN_LOG2 : previous.v6.log2For();
     buckets.addLast(b);
+    publishView();
     return b;
+  }
+
+  /** Starts a change of the newest bucket that lock-free lookups must not read half done. */
+  private void beginWrite() {
+    WRITES.setOpaque(this, (long) WRITES.getOpaque(this) + 1);
+    VarHandle.storeStoreFence();
+  }
+
+  private void endWrite() {
+    WRITES.setRelease(this, (long) WRITES.getOpaque(this) + 1);
+  }
+
+  /** Tells lock-free lookups that started before now to try again; before the change. */
+  private void changeStructure() {
+    structure = structure + 1;
+    VarHandle.fullFence();
+  }
+
+  private void publishView() {
+    Bucket[] v = new Bucket[buckets.size()];
+    int i = 0;
+    for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
+      v[i++] = it.next();
+    }
+    view = v;
   }
 
   private void dropExpired(long now) {
@@ -330,12 +419,22 @@ public final class FlowCache {
         dropOldest(false);
         oldest = buckets.peekFirst();
       } while (oldest != null && now - oldest.lastMono >= retentionNanos);
+      pruneMarks(now);
+    }
+  }
+
+  private void pruneMarks(long now) {
+    if (incompleteMarks.size() > 0) {
+      changeStructure();
       incompleteMarks.prune(now);
     }
   }
 
   private void dropOldest(boolean evict) {
     Bucket b = buckets.pollFirst();
+    // out of the view first, then the arrays: a lookup that read them meanwhile tries again
+    publishView();
+    changeStructure();
     int n = b.entries();
     entriesV4 -= b.v4.count;
     entriesV6 -= b.v6.count;
@@ -359,7 +458,7 @@ public final class FlowCache {
     synchronized (lock) {
       long now = ticker.read();
       dropExpired(now);
-      incompleteMarks.prune(now);
+      pruneMarks(now);
     }
   }
 
@@ -374,6 +473,7 @@ public final class FlowCache {
     }
     synchronized (lock) {
       long now = ticker.read();
+      changeStructure();
       incompleteMarks.add(fromWallNanos, toWallNanos, now + retentionNanos + spanNanos);
     }
   }
@@ -384,15 +484,26 @@ public final class FlowCache {
    */
   public Lookup find(FlowQuery q) {
     boolean v6 = !(q.dstAddress() instanceof Inet4Address);
-    FlowSearch search =
-        new FlowSearch(
-            seed,
-            q,
-            v6,
-            words(q.dstAddress()),
-            q.srcAddress() == null ? null : words(q.srcAddress()));
-    boolean incomplete =
-        q.anySourcePort() ? scanBuckets(search, q, v6) : probeBuckets(search, q, v6);
+    long[] dst = words(q.dstAddress());
+    long[] src = q.srcAddress() == null ? null : words(q.srcAddress());
+    FlowSearch search = null;
+    boolean incomplete = false;
+    if (!q.anySourcePort()) {
+      for (int i = 0; i < LOCK_FREE_TRIES && search == null; i++) {
+        FlowSearch s = new FlowSearch(seed, q, v6, dst, src);
+        int r = probeWithoutLock(s, q, v6);
+        if (r >= 0) {
+          search = s;
+          incomplete = r == 1;
+          lockFreeFinds.increment();
+        }
+      }
+    }
+    if (search == null) {
+      search = new FlowSearch(seed, q, v6, dst, src);
+      incomplete = q.anySourcePort() ? scanBuckets(search, q, v6) : probeBuckets(search, q, v6);
+      lockedFinds.increment();
+    }
     List<PeerRecord> out = new ArrayList<>(search.size());
     // the interface names of the entries found were registered before the entries were
     // recorded, and so before the lock was last released: reading them needs no lock
@@ -404,6 +515,103 @@ public final class FlowCache {
             .reversed()
             .thenComparingLong(PeerRecord::firstSeenNanos));
     return new Lookup(out, search.truncated(), incomplete);
+  }
+
+  /**
+   * A keyed lookup without the lock, as {@link #probeBuckets} does it, into {@code search}, which
+   * must be new. Buckets other than the newest do not change until they are dropped, which
+   * {@link #structure} shows; the newest is read first, and again until no record changed it
+   * meanwhile ({@link #writes}). Returns 1 when the window is incomplete, 0 when it is complete,
+   * -1 when the lookup must be done again.
+   */
+  private int probeWithoutLock(FlowSearch s, FlowQuery q, boolean v6) {
+    long stamp = structure;
+    Bucket[] v = view;
+    long now = ticker.read();
+    long hash = s.queryHash();
+    try {
+      if (v.length > 0 && live(v[0], now)) {
+        int tries = 0;
+        while (!readNewest(s, v[0], v6, hash)) {
+          if (++tries == NEWEST_TRIES) {
+            return -1;
+          }
+          s.clear();
+        }
+      }
+      for (int p = 1; p < v.length; p++) {
+        Bucket b = v[p];
+        FlowTable t = v6 ? b.v6 : b.v4;
+        if (live(b, now) && t.slots != null) {
+          s.probe(b, t, hash, p);
+        }
+      }
+      if (v.length > 0 && live(v[0], now) && s.passedOver(0)) {
+        long[] times = s.times();
+        int tries = 0;
+        while (!mergeNewest(s, v[0], v6)) {
+          if (++tries == NEWEST_TRIES) {
+            return -1;
+          }
+          s.restoreTimes(times);
+        }
+      }
+      for (int p = 1; p < v.length; p++) {
+        Bucket b = v[p];
+        if (live(b, now)) {
+          s.mergeMissed(b, v6 ? b.v6 : b.v4, p);
+        }
+      }
+      boolean incomplete = incompleteMarks.overlaps(q.fromWallNanos(), q.toWallNanos(), now);
+      for (Bucket b : v) {
+        incomplete |= live(b, now) && b.rejectedIn(q.fromWallNanos(), q.toWallNanos());
+      }
+      VarHandle.acquireFence();
+      if (structure != stamp) {
+        return -1;
+      }
+      return incomplete ? 1 : 0;
+    } catch (RuntimeException readWhileRecycled) {
+      // a bucket changed under the lookup (its table replaced or its arrays reused); the
+      // structure stamp shows it and the lookup is done again
+      return -1;
+    }
+  }
+
+  private boolean live(Bucket b, long now) {
+    return now - b.lastMono < retentionNanos;
+  }
+
+  /** Probes the newest bucket; false when a record changed it meanwhile. */
+  private boolean readNewest(FlowSearch s, Bucket b, boolean v6, long hash) {
+    long w = (long) WRITES.getAcquire(this);
+    if ((w & 1) != 0) {
+      Thread.onSpinWait();
+      return false;
+    }
+    FlowTable t = v6 ? b.v6 : b.v4;
+    if (t.slots != null) {
+      s.probe(b, t, hash, 0);
+    }
+    VarHandle.acquireFence();
+    return (long) WRITES.getOpaque(this) == w;
+  }
+
+  /** Merges the newest bucket's passed-over entries; false when a record changed it meanwhile. */
+  private boolean mergeNewest(FlowSearch s, Bucket b, boolean v6) {
+    long w = (long) WRITES.getAcquire(this);
+    if ((w & 1) != 0) {
+      Thread.onSpinWait();
+      return false;
+    }
+    s.mergeMissed(b, v6 ? b.v6 : b.v4, 0);
+    VarHandle.acquireFence();
+    return (long) WRITES.getOpaque(this) == w;
+  }
+
+  /** Keyed lookups answered without the lock and with it (scans always take it). */
+  long[] findCounts() {
+    return new long[] {lockFreeFinds.sum(), lockedFinds.sum()};
   }
 
   /**

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * a further one only sets {@link #truncated}. Every later entry of a found flow merges into its
  * times. An entry outside the window of a flow not (yet) found is passed over, and its bucket
  * is remembered, so that {@link #mergeMissed} can take it once the flow is found in an older
- * bucket. The caller holds the cache's lock during each call that reads a table.
+ * bucket. The caller holds the cache's lock during each call that reads a table, or reads
+ * without it and validates what it read afterwards ({@link FlowCache}).
  *
  * <p>The found flows are kept in flat arrays with an open-addressing index over their full key
  * (address words, meta word, MAC), so a visit allocates nothing per slot.
@@ -152,7 +153,7 @@ final class FlowSearch {
    * position} passed over: those of flows found in older buckets.
    */
   void mergeMissed(Bucket b, FlowTable t, int position) {
-    if (passedOver != null && position < passedOver.length && passedOver[position]) {
+    if (passedOver(position)) {
       mergeFrom(b, t, position);
     }
   }
@@ -206,6 +207,33 @@ final class FlowSearch {
   private void merge(Bucket b, FlowTable t, int off, int i) {
     firsts[i] = Math.min(firsts[i], b.wallNanos(t.firstAt(off)));
     lasts[i] = Math.max(lasts[i], b.wallNanos(t.lastAt(off)));
+  }
+
+  /** Forgets every flow found, to visit the buckets again. */
+  void clear() {
+    size = 0;
+    truncated = false;
+    passedOver = null;
+    Arrays.fill(index, 0);
+  }
+
+  /** Returns true when the visit at {@code position} passed over an entry. */
+  boolean passedOver(int position) {
+    return passedOver != null && position < passedOver.length && passedOver[position];
+  }
+
+  /** Returns a copy of the found flows' first and last times, for {@link #restoreTimes}. */
+  long[] times() {
+    long[] t = new long[2 * size];
+    System.arraycopy(firsts, 0, t, 0, size);
+    System.arraycopy(lasts, 0, t, size, size);
+    return t;
+  }
+
+  /** Puts back the times {@link #times} copied; no flow may have been found since. */
+  void restoreTimes(long[] t) {
+    System.arraycopy(t, 0, firsts, 0, size);
+    System.arraycopy(t, size, lasts, 0, size);
   }
 
   /** Returns true when more flows matched in the window than the limit. */

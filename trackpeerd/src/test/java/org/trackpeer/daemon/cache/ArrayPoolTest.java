@@ -60,4 +60,54 @@ final class ArrayPoolTest {
     pool.take(5);
     assertEquals(bytes, pool.spareBytes());
   }
+
+  @Test
+  void want_withoutCleanSpare_asksAndTheOfferedArrayServesTheNextTake() {
+    ArrayPool pool = new ArrayPool(4);
+    assertEquals(-1, pool.wanted());
+    pool.want(6);
+    assertEquals(6, pool.wanted());
+    long[] made = pool.allocate(6);
+    pool.offer(made, 6);
+    assertEquals(-1, pool.wanted());
+    assertEquals(ArrayPool.bytesOf(made), pool.spareBytes());
+    assertSame(made, pool.take(6));
+    assertEquals(0, pool.spareBytes());
+  }
+
+  @Test
+  void want_withCleanSpareOfTheSize_asksForNothing() {
+    ArrayPool pool = new ArrayPool(4);
+    pool.give(dirty(FlowTable.words(4, 6)), 6);
+    pool.cleanSome(FlowTable.words(4, 6));
+    pool.want(6);
+    assertEquals(-1, pool.wanted());
+  }
+
+  @Test
+  void want_withOnlyADirtySpare_stillAsks() {
+    ArrayPool pool = new ArrayPool(4);
+    pool.give(dirty(FlowTable.words(4, 6)), 6);
+    pool.want(6);
+    assertEquals(6, pool.wanted());
+  }
+
+  @Test
+  void offer_whenACleanSpareIsThere_dropsTheArray() {
+    ArrayPool pool = new ArrayPool(4);
+    pool.want(6);
+    long[] first = pool.allocate(6);
+    pool.offer(first, 6);
+    pool.offer(pool.allocate(6), 6);
+    assertEquals(ArrayPool.bytesOf(first), pool.spareBytes());
+    assertSame(first, pool.take(6));
+  }
+
+  @Test
+  void offer_ofTheWrongLength_isDropped() {
+    ArrayPool pool = new ArrayPool(4);
+    pool.want(6);
+    pool.offer(new long[3], 6);
+    assertEquals(0, pool.spareBytes());
+  }
 }

@@ -541,6 +541,31 @@ final class FlowCacheTest {
   }
 
   @Test
+  void record_bucketSevenEighthsFull_allocatesTheNextTableAheadAndTheNextBucketTakesIt() {
+    // a 2 M cap gives buckets of 12,288 entries in tables of 2^14 slots
+    FlowCache cache = cache(600, 2_000_000, 1.0);
+    int eth1 = cache.registerInterface("eth1");
+    DecodedFrame f = Frames.v4(MAC_A, "192.0.2.10", 1, "203.0.113.0", 1, T0);
+    long tableBytes = ArrayPool.bytesOf(new long[FlowTable.words(4, 14)]);
+    int fill = 12_288;
+    int ahead = fill - fill / 8;
+    long[] bytesAfter = new long[fill + 2];
+    for (int i = 1; i <= fill + 1; i++) {
+      f.srcPort = i & 0xFFFF;
+      f.dstIp4 = Frames.ip4("203.0.113.0") + (i >>> 16);
+      cache.record(f, eth1);
+      bytesAfter[i] = cache.stats().approxBytes();
+    }
+    assertEquals(0, cache.stats().evictions());
+    // the record after the bucket reached 7/8 hands the pool a spare of the table's size
+    assertEquals(0, bytesAfter[ahead] - bytesAfter[ahead - 1]);
+    assertEquals(tableBytes, bytesAfter[ahead + 1] - bytesAfter[ahead]);
+    // the bucket opened by the next record takes that spare: no second table array appears
+    long opened = bytesAfter[fill + 1] - bytesAfter[fill];
+    assertTrue(opened > 0 && opened < tableBytes / 4, "a new bucket's own bytes: " + opened);
+  }
+
+  @Test
   void stats_manyIpv6Entries_withinBytesPerEntryTarget() {
     FlowCache cache = cache(600, 2_000_000, 0.5);
     int eth1 = cache.registerInterface("eth1");
