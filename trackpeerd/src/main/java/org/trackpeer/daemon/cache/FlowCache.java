@@ -70,10 +70,10 @@ import org.trackpeer.proto.PeerRecord;
  * by source high, source low, destination high, destination low. The meta word holds source
  * port (bits 0-15), destination port (16-31), protocol (32-39), interface index (40-47), VLAN
  * + 1 (48-60), has-MAC (61) and an occupied bit (63); an empty slot has meta 0. Each table
- * array ends with a filter of one byte per slot ({@link FlowTable}). Tables double at load 3/4,
- * so a filled bucket sits at 3/4: 44.0 bytes per IPv4 and 76.0 per IPv6 entry. A full cache
- * consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket and at
- * most two spare arrays per table size: 30 million IPv4 entries take about 1.35 GB. A
+ * array ends with two filters of one byte per slot each ({@link FlowTable}). Tables double at
+ * load 3/4, so a filled bucket sits at 3/4: 45.3 bytes per IPv4 and 77.3 per IPv6 entry. A full
+ * cache consists of filled buckets and one current bucket, plus 8 KB of sketch per bucket and at
+ * most two spare arrays per table size: 30 million IPv4 entries take about 1.4 GB. A
  * bucket closed by time before it filled sits between load 3/8 and 3/4, which matters only
  * when the cache is far from its cap.
  *
@@ -81,20 +81,27 @@ import org.trackpeer.proto.PeerRecord;
  * current bucket, no allocation once the pool is warm (a table doubling rehashes its entries,
  * amortised O(1)); when a bucket is 7/8 full and the pool holds no clean array for the next
  * bucket's tables, a capture thread allocates one before it takes the lock, so queries do not
- * wait for the allocation (this spare lives until the bucket fills). {@link #find} with a source port: one hash, then in every bucket, newest first,
- * one read of the table's filter and, where it may hold the key, the probe chain of that hash, in
- * one pass that both finds the flows with an entry in the window and merges their overall first and
- * last times ({@link FlowSearch}). With any source port: a scan of the buckets that overlap the
- * window (one masked compare of the meta word per slot, no allocation per slot), then a probe per
- * found flow in the buckets not scanned.
+ * wait for the allocation (this spare lives until the bucket fills). {@link #find} with a source
+ * port: one hash, then in every bucket, newest first, one read of a filter (of senders when the
+ * source address is known, else of lookup keys) and, where it may hold the key, the probe chain
+ * of that hash, in one pass that both finds the flows with an entry in the window and merges
+ * their overall first and last times ({@link FlowSearch}). With any source port: a scan of the
+ * buckets that overlap the window (one masked compare of the meta word per slot, no allocation
+ * per slot), then a probe per found flow in the buckets not scanned.
  *
- * <p><b>Threads.</b> One lock guards everything. Capture threads hold it for one record (tens of
- * nanoseconds). A keyed {@link #find} holds it once, for the filter reads and probe chains (under
- * 0.1 us per bucket). A scan takes it once per bucket it scans and once to merge, so a long scan
- * lets writers in between buckets; a bucket recycled in between is recognised by its serial and
- * skipped, and the answer is then marked incomplete if the window was evicted. Frames recorded into
- * a bucket after it was scanned may be left out of the merged times, as if the query had come a
- * little earlier.
+ * <p><b>Threads.</b> One lock guards every change. Capture threads hold it for one record (tens
+ * of nanoseconds). A keyed {@link #find} takes no lock: records only ever change the newest
+ * bucket, and the others change only when they are dropped. So the lookup reads the newest
+ * bucket first and validates what it read against a write sequence that a record makes odd
+ * while it writes (reading it again if a record came in between), then reads the older buckets
+ * from a published list and validates the lot against a structure stamp that every drop
+ * changes before it hands the bucket's arrays on. A lookup that fails validation four times
+ * takes the lock. So a capture thread stopped while it holds the lock (descheduled, or
+ * allocating) delays no keyed query. A scan takes the lock once per bucket it scans and once to
+ * merge, so a long scan lets writers in between buckets; a bucket recycled in between is
+ * recognised by its serial and skipped, and the answer is then marked incomplete if the window
+ * was evicted. Frames recorded after a bucket was read may be left out of the answer and its
+ * merged times, as if the query had come a little earlier.
  */
 public final class FlowCache {
   private static final Logger logger = LoggerFactory.getLogger(FlowCache.class);

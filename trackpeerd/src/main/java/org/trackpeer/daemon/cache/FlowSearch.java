@@ -83,9 +83,12 @@ final class FlowSearch {
         addrWords == 4 ? dst[0] : 0, dst[addrWords == 4 ? 1 : 0]);
   }
 
-  /** Visits the matching entries on the probe chain of {@code hash} in {@code b}'s table. */
+  /**
+   * Visits the matching entries on the probe chain of {@code hash}, the {@link #queryHash}, in
+   * {@code b}'s table; skips the table when its filter shows none can be there.
+   */
   void probe(Bucket b, FlowTable t, long hash, int position) {
-    if (!t.mayContain(hash)) {
+    if (src == null ? !t.mayContain(hash) : !t.mayContainSender(senderHash(hash))) {
       return;
     }
     long[] s = t.slots;
@@ -116,6 +119,12 @@ final class FlowSearch {
         visit(b, t, m - addrWords, position);
       }
     }
+  }
+
+  private long senderHash(long keyHash) {
+    return addrWords == 4
+        ? FlowTable.senderHash(keyHash, src[0], src[1])
+        : FlowTable.senderHash(keyHash, 0, src[0]);
   }
 
   private boolean addressesMatch(long[] s, int off) {
@@ -189,10 +198,13 @@ final class FlowSearch {
       return;
     }
     for (int i = 0; i < size; i++) {
-      if (foundAt[i] <= position || !t.mayContain(hashes[i])) {
+      int k = i * keyWords;
+      long sender = addrWords == 4
+          ? FlowTable.senderHash(hashes[i], keys[k], keys[k + 1])
+          : FlowTable.senderHash(hashes[i], 0, keys[k] >>> 32);
+      if (foundAt[i] <= position || !t.mayContainSender(sender)) {
         continue;
       }
-      int k = i * keyWords;
       int off =
           addrWords == 4
               ? t.find(hashes[i], keys[k], keys[k + 1], keys[k + 2], keys[k + 3], keys[k + 4],

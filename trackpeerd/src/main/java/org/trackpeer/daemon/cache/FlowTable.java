@@ -2,8 +2,8 @@ package org.trackpeer.daemon.cache;
 
 /**
  * One bucket's open-addressing table of flow entries of one address family, packed in a
- * {@code long[]} (layout in {@link FlowCache}), followed in the same array by a small filter
- * of the lookup keys it holds.
+ * {@code long[]} (layout in {@link FlowCache}), followed in the same array by two small filters
+ * of the keys it holds.
  *
  * <p>The table is indexed by a hash of (protocol, destination address, destination port,
  * source port) only, so a lookup that does not know the source address (the NAT form) still
@@ -13,13 +13,18 @@ package org.trackpeer.daemon.cache;
  * never removed one by one: the whole table is dropped with its bucket, so there are no
  * tombstones.
  *
- * <p><b>Filter.</b> After the slots come {@code max(1, slots / 8)} words, 8 bits per slot: a
- * blocked Bloom filter of the lookup-key hashes of the entries. A key sets 3 bits in one word
- * (the word chosen by the hash's low bits, the bits by bits 20-37, the home slot by the high
- * bits). {@link #mayContain} reads that one word: a keyed query skips a bucket without the key
- * after one read of a filter 1/32 (IPv4) or 1/56 (IPv6) of the table's size, mostly in cache,
- * instead of a cache miss on the table; a table at load 3/4 holds 10.7 filter bits per entry
- * and lets through about 4% of the keys it does not hold. The filter costs 1.3 bytes per entry.
+ * <p><b>Filters.</b> After the slots come two filters of {@code max(1, slots / 8)} words each,
+ * 8 bits per slot: blocked Bloom filters, the first of the lookup-key hashes of the entries,
+ * the second of their sender hashes (the lookup key and the source address, {@link
+ * #senderHash}). A hash sets 3 bits in one word (the word chosen by the hash's low bits, the
+ * bits by bits 20-37; the home slot comes from the high bits). {@link #mayContain} reads one
+ * word of the first: a query for any source address skips a bucket without the key after one
+ * read of a filter 1/32 (IPv4) or 1/56 (IPv6) of the table's size, instead of a cache miss on
+ * the table. {@link #mayContainSender} reads one word of the second, so a query for one sender
+ * also skips the buckets where only other senders used that source port towards that server:
+ * a busy server (a DNS resolver) meets most source ports in every bucket. A table at load 3/4
+ * holds 10.7 bits per entry in each filter, which lets through about 4% of the hashes it does
+ * not hold. The filters cost 2.7 bytes per entry.
  */
 final class FlowTable {
   /** Smallest table: 16 slots. */
@@ -76,7 +81,7 @@ final class FlowTable {
 
   /** Returns the words of one array: {@code stride} per slot, then the filter. */
   static int words(int stride, int log2) {
-    return (stride << log2) + filterWords(log2);
+    return (stride << log2) + 2 * filterWords(log2);
   }
 
   private static int filterWords(int log2) {
@@ -97,6 +102,29 @@ final class FlowTable {
     return (slots[filterAt + filterWord(hash)] & bits) == bits;
   }
 
+  /**
+   * Returns false when no entry with sender hash {@code senderHash} ({@link #senderHash}) is
+   * held; true when one may be. The table must be allocated.
+   */
+  boolean mayContainSender(long senderHash) {
+    long bits = filterBits(senderHash);
+    return (slots[filterAt + filterWords(log2) + filterWord(senderHash)] & bits) == bits;
+  }
+
+  /**
+   * Hash of an entry's lookup key ({@code keyHash}) and its source address: {@code srcLo} the
+   * IPv4 address or the low word of the IPv6 one, {@code srcHi} the high word (0 for IPv4).
+   */
+  static long senderHash(long keyHash, long srcHi, long srcLo) {
+    return mix(mix(keyHash ^ srcLo) ^ srcHi);
+  }
+
+  private long senderHashAt(long[] s, int off, long keyHash) {
+    return addrWords == 1
+        ? senderHash(keyHash, 0, s[off] >>> 32)
+        : senderHash(keyHash, s[off], s[off + 1]);
+  }
+
   private int filterWord(long hash) {
     return (int) hash & (filterWords(log2) - 1);
   }
@@ -105,8 +133,9 @@ final class FlowTable {
     return (1L << (hash >>> 20)) | (1L << (hash >>> 26)) | (1L << (hash >>> 32));
   }
 
-  private void addToFilter(long hash) {
+  private void addToFilters(long hash, long senderHash) {
     slots[filterAt + filterWord(hash)] |= filterBits(hash);
+    slots[filterAt + filterWords(log2) + filterWord(senderHash)] |= filterBits(senderHash);
   }
 
   /** Returns the first slot a key with {@code hash} probes. */
@@ -149,7 +178,6 @@ final class FlowTable {
    */
   void insert(
       int off, long hash, long a0, long a1, long a2, long a3, long meta, long mac, long t) {
-    addToFilter(hash);
     long[] s = slots;
     s[off] = a0;
     if (addrWords == 4) {
@@ -157,6 +185,7 @@ final class FlowTable {
       s[off + 2] = a2;
       s[off + 3] = a3;
     }
+    addToFilters(hash, senderHashAt(s, off, hash));
     s[off + addrWords] = meta;
     s[off + addrWords + 1] = mac | ((t >>> 24) << 48);
     s[off + addrWords + 2] = ((t & LOW24) << 40) | t;
@@ -237,7 +266,7 @@ final class FlowTable {
           addrWords == 1
               ? hash(seed, meta & FlowCache.KEY40_MASK, 0, old[off] & 0xFFFF_FFFFL)
               : hash(seed, meta & FlowCache.KEY40_MASK, old[off + 2], old[off + 3]);
-      addToFilter(h);
+      addToFilters(h, senderHashAt(old, off, h));
       int slot = home(h);
       for (int p = 0; ; p++) {
         int to = slot * stride;

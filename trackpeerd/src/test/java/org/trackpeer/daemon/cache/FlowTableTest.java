@@ -23,6 +23,16 @@ final class FlowTableTest {
     return hash;
   }
 
+  /** Inserts entries with source ports 0 to {@code n - 1}; returns their hashes. */
+  private static long[] insertPorts(FlowTable t, int n) {
+    ArrayPool pool = new ArrayPool(4);
+    long[] held = new long[n];
+    for (int i = 0; i < n; i++) {
+      held[i] = insert(t, pool, i);
+    }
+    return held;
+  }
+
   @Test
   void mayContain_emptyTable_isFalseForEveryKey() {
     FlowTable t = new FlowTable(1, SEED);
@@ -35,12 +45,8 @@ final class FlowTableTest {
 
   @Test
   void mayContain_afterInsertsAndGrowth_trueForEveryKeyHeldAndFewOthers() {
-    ArrayPool pool = new ArrayPool(4);
     FlowTable t = new FlowTable(1, SEED);
-    long[] held = new long[3000];
-    for (int i = 0; i < held.length; i++) {
-      held[i] = insert(t, pool, i);
-    }
+    long[] held = insertPorts(t, 3000);
     assertEquals(3000, t.count);
     assertEquals(12, t.log2, "grown from 16 to 4096 slots");
     for (long h : held) {
@@ -58,12 +64,31 @@ final class FlowTableTest {
   }
 
   @Test
-  void words_slotsThenFilter_oneFilterWordPerEightSlots() {
-    assertEquals(4 * 16 + 2, FlowTable.words(4, 4));
-    assertEquals(7 * (1 << 17) + (1 << 14), FlowTable.words(7, 17));
+  void words_slotsThenTwoFilters_oneWordPerEightSlotsEach() {
+    assertEquals(4 * 16 + 2 * 2, FlowTable.words(4, 4));
+    assertEquals(7 * (1 << 17) + 2 * (1 << 14), FlowTable.words(7, 17));
     FlowTable t = new FlowTable(4, SEED);
     t.grow(new ArrayPool(7));
     assertEquals(7 * 16, t.slotWords());
-    assertEquals(7 * 16 + 2, t.slots.length);
+    assertEquals(7 * 16 + 2 * 2, t.slots.length);
+  }
+
+  @Test
+  void mayContainSender_afterInsertsAndGrowth_trueForHeldSendersAndFewOtherSenders() {
+    FlowTable t = new FlowTable(1, SEED);
+    long[] held = insertPorts(t, 3000);
+    assertEquals(12, t.log2, "grown from 16 to 4096 slots");
+    int otherSender = 0;
+    for (long h : held) {
+      // the entries' source address, 192.0.2.1: rehashed into the grown table's filter too
+      assertTrue(t.mayContainSender(FlowTable.senderHash(h, 0, 0xc0000201L)));
+      // the same key from 192.0.2.2, which sent none of them
+      if (t.mayContainSender(FlowTable.senderHash(h, 0, 0xc0000202L))) {
+        otherSender++;
+      }
+      // the lookup-key filter knows nothing of senders: every key passes
+      assertTrue(t.mayContain(h));
+    }
+    assertTrue(otherSender < 240, "other sender passed for " + otherSender + " of 3000 keys");
   }
 }
