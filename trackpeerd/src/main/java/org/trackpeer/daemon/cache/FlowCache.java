@@ -123,6 +123,10 @@ public final class FlowCache {
   // ... and reads the newest bucket this often per try while records change it
   private static final int NEWEST_TRIES = 64;
   private static final VarHandle WRITES;
+  private static final Comparator<PeerRecord> NEWEST_FIRST =
+      Comparator.comparingLong(PeerRecord::lastSeenNanos)
+          .reversed()
+          .thenComparingLong(PeerRecord::firstSeenNanos);
 
   static {
     try {
@@ -149,6 +153,9 @@ public final class FlowCache {
 
   /** The buckets, newest first, for lock-free lookups; replaced whenever one opens or drops. */
   private volatile Bucket[] view = new Bucket[0];
+
+  /** Each thread's search, reused from one lookup to the next. */
+  private final ThreadLocal<FlowSearch> searches;
 
   private final LongAdder lockFreeFinds = new LongAdder();
   private final LongAdder lockedFinds = new LongAdder();
@@ -201,6 +208,8 @@ public final class FlowCache {
     SplittableRandom random = new SplittableRandom();
     this.seed = random.nextLong();
     this.macSeed = random.nextLong();
+    long tableSeed = seed;
+    this.searches = ThreadLocal.withInitial(() -> new FlowSearch(tableSeed));
     logger.debug(
         "flow cache: max {} entries, {} per bucket, at most {} buckets, {} per MAC",
         maxEntries,
@@ -544,7 +553,7 @@ public final class FlowCache {
     boolean incomplete = false;
     if (!q.anySourcePort()) {
       for (int i = 0; i < LOCK_FREE_TRIES && search == null; i++) {
-        FlowSearch s = new FlowSearch(seed, q, v6, dst, src);
+        FlowSearch s = search(q, v6, dst, src);
         int r = probeWithoutLock(s, q, v6);
         if (r >= 0) {
           search = s;
@@ -554,21 +563,26 @@ public final class FlowCache {
       }
     }
     if (search == null) {
-      search = new FlowSearch(seed, q, v6, dst, src);
+      search = search(q, v6, dst, src);
       incomplete = q.anySourcePort() ? scanBuckets(search, q, v6) : probeBuckets(search, q, v6);
       lockedFinds.increment();
     }
     List<PeerRecord> out = new ArrayList<>(search.size());
-    // the interface names of the entries found were registered before the entries were
-    // recorded, and so before the lock was last released: reading them needs no lock
+    // the interface names of the entries found were registered, under the lock, before the
+    // entries were recorded, and a lookup sees a record only after it: reading them needs no
+    // lock
     for (int i = 0; i < search.size(); i++) {
       out.add(toRecord(search, i, v6));
     }
-    out.sort(
-        Comparator.comparingLong(PeerRecord::lastSeenNanos)
-            .reversed()
-            .thenComparingLong(PeerRecord::firstSeenNanos));
+    out.sort(NEWEST_FIRST);
     return new Lookup(out, search.truncated(), incomplete);
+  }
+
+  /** Returns this thread's search, started for {@code q}. */
+  private FlowSearch search(FlowQuery q, boolean v6, long[] dst, long[] src) {
+    FlowSearch s = searches.get();
+    s.start(q, v6, dst, src);
+    return s;
   }
 
   /**

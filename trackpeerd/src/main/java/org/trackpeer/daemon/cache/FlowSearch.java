@@ -21,28 +21,34 @@ final class FlowSearch {
   private static final long OCCUPIED = 1L << 63;
   private static final long PROTOCOL_AND_DST_PORT = 0xFF_FFFF_0000L;
 
+  private static final long[] NO_LONGS = new long[0];
+  private static final int[] NO_INTS = new int[0];
+
+  /** Arrays grown beyond this many flows are not kept for the next search. */
+  private static final int KEEP_FLOWS = 64;
+
   private final long seed;
-  private final int addrWords;
-  private final int keyWords;
-  private final long metaMask;
-  private final long metaWant;
-  private final long[] dst;
-  private final long[] src;
-  private final long from;
-  private final long to;
-  private final int limit;
+  private int addrWords;
+  private int keyWords;
+  private long metaMask;
+  private long metaWant;
+  private long[] dst;
+  private long[] src;
+  private long from;
+  private long to;
+  private int limit;
 
   /** Key words of the found flows: the address words, meta, MAC; {@link #keyWords} each. */
-  private long[] keys = new long[0];
+  private long[] keys = NO_LONGS;
 
   /** Per found flow: hash of its table key, first and last wall time in nanoseconds. */
-  private long[] hashes = new long[0];
+  private long[] hashes = NO_LONGS;
 
-  private long[] firsts = new long[0];
-  private long[] lasts = new long[0];
+  private long[] firsts = NO_LONGS;
+  private long[] lasts = NO_LONGS;
 
   /** Per found flow: position of the bucket it was found in. */
-  private int[] foundAt = new int[0];
+  private int[] foundAt = NO_INTS;
 
   private int size;
 
@@ -55,11 +61,20 @@ final class FlowSearch {
   private boolean truncated;
 
   /**
-   * Prepares a search for the flows of {@code q}; {@code dst} and {@code src} are the address
-   * words (one for IPv4, high and low for IPv6), {@code src} null for any source address.
+   * Makes a search for a cache whose tables hash with {@code seed}; {@link #start} prepares it
+   * for a query. One search serves one thread's queries one after the other, so a lookup
+   * allocates only what it returns.
    */
-  FlowSearch(long seed, FlowQuery q, boolean v6, long[] dst, long[] src) {
+  FlowSearch(long seed) {
     this.seed = seed;
+  }
+
+  /**
+   * Prepares a search for the flows of {@code q}, forgetting any earlier one; {@code dst} and
+   * {@code src} are the address words (one for IPv4, high and low for IPv6), {@code src} null
+   * for any source address.
+   */
+  void start(FlowQuery q, boolean v6, long[] dst, long[] src) {
     this.addrWords = v6 ? 4 : 1;
     this.keyWords = addrWords + 2;
     long want = ((long) q.protocol() << 32) | ((long) q.dstPort() << 16);
@@ -75,6 +90,18 @@ final class FlowSearch {
     this.from = q.fromWallNanos();
     this.to = q.toWallNanos();
     this.limit = q.limit();
+    if (foundAt.length > KEEP_FLOWS) {
+      keys = NO_LONGS;
+      hashes = NO_LONGS;
+      firsts = NO_LONGS;
+      lasts = NO_LONGS;
+      foundAt = NO_INTS;
+      index = new int[16];
+    } else if (keys.length < foundAt.length * keyWords) {
+      // the arrays last held IPv4 keys, and IPv6 ones take more words
+      keys = Arrays.copyOf(keys, foundAt.length * keyWords);
+    }
+    clear();
   }
 
   /** Returns the hash of the probe chain a keyed query follows in every table. */

@@ -195,15 +195,21 @@ public final class QueryHandler {
       return QueryReply.of(id, lookup.incomplete() ? ResultCode.INCOMPLETE : ResultCode.NOT_FOUND);
     }
     matches.sort(Comparator.comparingLong(PeerRecord::lastSeenNanos).reversed());
-    Set<Object> computers = new LinkedHashSet<>();
-    for (PeerRecord r : matches) {
-      computers.add(r.mac() != null ? r.mac() : r.insideAddress());
+    // one computer when every match names the same one (its MAC, else its inside address)
+    Object first = computer(matches.get(0));
+    boolean one = true;
+    for (int i = 1; i < matches.size() && one; i++) {
+      one = first.equals(computer(matches.get(i)));
     }
-    ResultCode result = computers.size() == 1 ? ResultCode.FOUND : ResultCode.AMBIGUOUS;
+    ResultCode result = one ? ResultCode.FOUND : ResultCode.AMBIGUOUS;
     int start = (int) Math.min(matches.size(), (long) page * fit);
     List<PeerRecord> shown = matches.subList(start, Math.min(start + fit, matches.size()));
     boolean more = start + shown.size() < matches.size() || lookup.truncated();
     return new QueryReply(id, result, evidence, matches.size(), more, shown);
+  }
+
+  private static Object computer(PeerRecord r) {
+    return r.mac() != null ? r.mac() : r.insideAddress();
   }
 
   private QueryReply wildcard(QueryRequest q, int fit) {

@@ -132,7 +132,8 @@ public final class QueryServer implements Runnable, AutoCloseable {
   @Override
   public void run() {
     ByteBuffer in = ByteBuffer.allocate(MAX_DATAGRAM_BYTES + 1);
-    byte[] out = new byte[MAX_DATAGRAM_BYTES];
+    // one buffer for every answer: it wraps the array the answers are encoded into
+    ByteBuffer out = ByteBuffer.wrap(new byte[MAX_DATAGRAM_BYTES]);
     while (running) {
       try {
         selector.select(500);
@@ -158,7 +159,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
     return ch.receive(in);
   }
 
-  private void serve(DatagramChannel ch, InetSocketAddress from, ByteBuffer in, byte[] out) {
+  private void serve(
+      DatagramChannel ch, InetSocketAddress from, ByteBuffer in, ByteBuffer outBuffer) {
+    byte[] out = outBuffer.array();
     try {
       int len = in.position();
       byte[] buf = in.array();
@@ -181,7 +184,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
           refused.incrementAndGet();
           logger.debug("refused query from {}", from);
           if (guard.admitNegativeReply(nowNanos)) {
-            sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+            sendError(ch, from, opcode, id, ResultCode.REFUSED, outBuffer, len);
           }
           if (trail != null) {
             trail.refused(from, req);
@@ -192,7 +195,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
       if (!guard.admitQuery(from.getAddress(), nowNanos)) {
         logger.debug("rate-limited query from {}", from);
         if (answerable && guard.admitNegativeReply(nowNanos)) {
-          sendError(ch, from, opcode, id, ResultCode.RATE_LIMITED, out, len);
+          sendError(ch, from, opcode, id, ResultCode.RATE_LIMITED, outBuffer, len);
         }
         if (trail != null && req != null) {
           trail.rateLimited(from, req);
@@ -201,7 +204,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
       }
       if (req == null) {
         if (answerable) {
-          sendError(ch, from, opcode, id, bad.resultCode(), out, len);
+          sendError(ch, from, opcode, id, bad.resultCode(), outBuffer, len);
           if (trail != null) {
             trail.malformed(from, bad);
           }
@@ -216,7 +219,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
           refused.incrementAndGet();
           logger.debug("authentication of query from {} failed: {}", from, e.getMessage());
           if (guard.admitNegativeReply(nowNanos)) {
-            sendError(ch, from, opcode, id, ResultCode.REFUSED, out, len);
+            sendError(ch, from, opcode, id, ResultCode.REFUSED, outBuffer, len);
           }
           if (trail != null) {
             trail.unauthenticated(from, req, e.getMessage());
@@ -242,7 +245,7 @@ public final class QueryServer implements Runnable, AutoCloseable {
         n = Auth.sealReply(out, n, auth.key(), auth.nonce());
       }
       if (n > 0 && n <= len) {
-        ch.send(ByteBuffer.wrap(out, 0, n), from);
+        ch.send(outBuffer.clear().limit(n), from);
       }
       if (trail != null) {
         long keyId = auth == null ? QueryAudit.NO_KEY : auth.key().id();
@@ -260,10 +263,10 @@ public final class QueryServer implements Runnable, AutoCloseable {
   }
 
   private void sendError(DatagramChannel ch, InetSocketAddress to, int opcode, long id,
-      ResultCode code, byte[] out, int len) throws IOException {
-    int n = QueryCodec.encodeErrorReply(opcode, id, code, out, len);
+      ResultCode code, ByteBuffer outBuffer, int len) throws IOException {
+    int n = QueryCodec.encodeErrorReply(opcode, id, code, outBuffer.array(), len);
     if (n > 0) {
-      ch.send(ByteBuffer.wrap(out, 0, n), to);
+      ch.send(outBuffer.clear().limit(n), to);
       answered.get(code).incrementAndGet();
     }
   }
