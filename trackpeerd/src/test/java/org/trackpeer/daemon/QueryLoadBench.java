@@ -289,9 +289,9 @@ public final class QueryLoadBench {
         Thread.sleep(500);
         long[] got = Arrays.stream(rtt, warm, total).filter(v -> v >= 0).sorted().toArray();
         System.out.printf(
-            "queries prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s rtt-us p50=%.1f"
-                + " p99=%.1f p99.9=%.1f max=%.1f%n",
-            spread, total - warm, got.length, total * 1e9 / elapsed, pct(got, 0.5),
+            "queries prefill=%d prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s"
+                + " rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
+            prefill, spread, total - warm, got.length, total * 1e9 / elapsed, pct(got, 0.5),
             pct(got, 0.99), pct(got, 0.999), got.length == 0 ? 0 : got[got.length - 1] / 1e3);
         StringBuilder answers = new StringBuilder("answers answered=" + got.length);
         for (ResultCode c : ResultCode.values()) {
