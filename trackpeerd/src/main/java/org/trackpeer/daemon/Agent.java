@@ -179,7 +179,8 @@ final class Agent implements AutoCloseable {
   void startCapture(List<String> interfaces) {
     CaptureLoop.Settings s =
         new CaptureLoop.Settings(
-            config.snaplen(), config.bufferBytes(), 20, config.filter(), config.captureNice());
+            config.snaplen(), config.bufferBytes(), 20, config.filter(), config.captureNice(),
+            config.captureReader().equals("ring"));
     if (config.readFile() != null) {
       int idx = cache.registerInterface(fileLabel(config.readFile()));
       loops.add(CaptureLoop.file(config.readFile(), idx, s, ingest));

@@ -46,6 +46,7 @@ public record DaemonConfig(
     int snaplen,
     int bufferBytes,
     int captureNice,
+    String captureReader,
     String filter,
     int maclog,
     int maclogPollSeconds,
@@ -82,7 +83,8 @@ public record DaemonConfig(
       List.of(
           "interface", "read-file", "listen", "port", "allow", "retention", "bucket",
           "max-entries", "max-share-per-mac", "tolerance", "wildcard", "wildcard-max",
-          "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "capture-nice", "filter",
+          "nat-addresses", "ignore-macs", "snaplen", "buffer-size", "capture-nice", "capture-reader",
+          "filter",
           "maclog", "maclog-poll", "maclog-expire", "maclog-active", "maclog-facility",
           "maclog-level", "syslog-socket", "state-dir",
           "rate-per-client", "rate-per-client-burst", "rate-total", "rate-total-burst",
@@ -409,6 +411,7 @@ public record DaemonConfig(
           (int) number("snaplen", 128, 64, 262144, "bytes"),
           (int) number("buffer-size", 16 << 20, 1 << 16, 1 << 30, "bytes"),
           (int) number("capture-nice", 0, -20, 0, "a nice value"),
+          captureReader(),
           filter == null || filter.isBlank() ? null : filter,
           (int) number("maclog", 0, 0, 2, "a level"),
           (int) number("maclog-poll", 5, 1, 3600, "seconds"),
@@ -447,6 +450,14 @@ public record DaemonConfig(
       } catch (IllegalArgumentException ex) {
         throw bad("prometheus-listen", "ADDRESS:PORT such as 127.0.0.1:9277, or off");
       }
+    }
+
+    private String captureReader() throws ConfigException {
+      String v = string("capture-reader", "ring").strip().toLowerCase(Locale.ROOT);
+      if (!List.of("ring", "libpcap").contains(v)) {
+        throw bad("capture-reader", "ring or libpcap");
+      }
+      return v;
     }
 
     private String conntrackMode() throws ConfigException {

@@ -29,4 +29,19 @@ final class DaemonConfigCaptureTest {
     assertThrows(ConfigException.class,
         () -> defaults().set("capture-nice", "-21", "test").validate());
   }
+
+  @Test
+  void validate_captureReader_defaultsToRingAndIsRead() throws Exception {
+    assertEquals("ring", defaults().validate().captureReader());
+    assertEquals("libpcap",
+        defaults().set("capture-reader", " LibPcap ", "test").validate().captureReader());
+  }
+
+  @Test
+  void validate_captureReaderUnknown_namesKeyAndChoices() {
+    ConfigException bad = assertThrows(ConfigException.class,
+        () -> defaults().set("capture-reader", "pfring", "test").validate());
+    assertTrue(bad.getMessage().contains("capture-reader"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("ring or libpcap"), bad.getMessage());
+  }
 }

@@ -113,7 +113,7 @@ public final class IngestBench {
     int idx = cache.registerInterface("bench0");
     Ingest ingest = new Ingest(cache, new LocalAddresses(List.of(), List.of()), clock, null);
     CaptureLoop loop =
-        CaptureLoop.file(file, idx, new CaptureLoop.Settings(262144, 1 << 24, 20, null, 0), ingest);
+        CaptureLoop.file(file, idx, new CaptureLoop.Settings(262144, 1 << 24, 20, null, 0, false), ingest);
     long c0 = THREADS.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     loop.run();

@@ -42,10 +42,13 @@ public final class CaptureLoop implements Runnable {
 
   /**
    * How to capture: {@code nice} below 0 is the nice value a live loop's thread asks for before
-   * it opens the interface.
+   * it opens the interface; {@code packetRing} reads a live Ethernet interface without a
+   * filter from the kernel's packet ring directly ({@link PacketRing}) instead of through
+   * libpcap.
    */
   public record Settings(
-      int snaplen, int bufferBytes, int timeoutMillis, String filter, int nice) {}
+      int snaplen, int bufferBytes, int timeoutMillis, String filter, int nice,
+      boolean packetRing) {}
 
   private final String interfaceName;
   private final Path file;
@@ -63,8 +66,7 @@ public final class CaptureLoop implements Runnable {
   private volatile PcapHandle handle;
   private final Object retryLock = new Object();
   private String lastError = "";
-  private Opener opener =
-      (iface, s) -> PcapHandle.openLive(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+  private Opener opener = CaptureLoop::openLive;
 
   /** Opens a live handle; tests give a fake one. */
   interface Opener {
@@ -78,6 +80,20 @@ public final class CaptureLoop implements Runnable {
     this.interfaceIndex = interfaceIndex;
     this.settings = s;
     this.consumer = consumer;
+  }
+
+  /**
+   * Opens {@code iface} with the packet ring when the settings ask for it and it applies (an
+   * Ethernet interface, no filter), else with libpcap.
+   */
+  static PcapHandle openLive(String iface, Settings s) throws CaptureException {
+    if (s.packetRing() && (s.filter() == null || s.filter().isBlank())) {
+      PcapHandle ring = PacketRing.open(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+      if (ring != null) {
+        return ring;
+      }
+    }
+    return PcapHandle.openLive(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
   }
 
   /** Returns a loop capturing live on {@code iface}. */
@@ -232,7 +248,8 @@ public final class CaptureLoop implements Runnable {
         reopens.incrementAndGet();
         logger.info("capture on {} resumed (interface index {})", interfaceName, openedIndex);
       } else {
-        logger.info("capturing on {} (link type {})", interfaceName, h.linkType());
+        logger.info("capturing on {} (link type {}, {})", interfaceName, h.linkType(),
+            h instanceof PacketRing ? "packet ring" : "libpcap");
       }
       warned = false;
       handle = h;

@@ -4,7 +4,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.lang.reflect.Field;
 
 /**
  * The per-frame read path of {@link PcapHandle}: {@code pcap_next_ex} bound by JNA direct
@@ -20,8 +19,8 @@ import java.lang.reflect.Field;
  * one 16-byte native block owned by the reader, so nothing is allocated per frame.
  */
 final class NextFrame {
-  private static final sun.misc.Unsafe UNSAFE = unsafe();
-  private static final long BYTES_BASE = UNSAFE.arrayBaseOffset(byte[].class);
+  private static final sun.misc.Unsafe UNSAFE = RawMemory.UNSAFE;
+  private static final long BYTES_BASE = RawMemory.BYTES_BASE;
 
   static {
     Native.register(NativeLibrary.getInstance(Libpcap.Holder.libraryName()));
@@ -64,15 +63,5 @@ final class NextFrame {
   /** Copies the first {@code length} bytes of the last frame into {@code dst}. */
   void copy(byte[] dst, int length) {
     UNSAFE.copyMemory(null, dataAddress, dst, BYTES_BASE, length);
-  }
-
-  private static sun.misc.Unsafe unsafe() {
-    try {
-      Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-      f.setAccessible(true);
-      return (sun.misc.Unsafe) f.get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
   }
 }

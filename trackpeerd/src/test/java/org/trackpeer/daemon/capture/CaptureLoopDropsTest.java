@@ -65,7 +65,7 @@ final class CaptureLoopDropsTest {
     int lan = cache.registerInterface("lo");
     DroppingHandle handle = new DroppingHandle();
     CaptureLoop loop = CaptureLoop.live("lo", lan, new CaptureLoop.Settings(1500, 1 << 20, 10,
-        null, 0), new CaptureLoop.FrameConsumer() {
+        null, 0, false), new CaptureLoop.FrameConsumer() {
           @Override
           public void accept(DecodedFrame frame, byte[] bytes, int interfaceIndex) {
             cache.record(frame, interfaceIndex);
