@@ -5,6 +5,9 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A live capture read straight from the kernel's TPACKET_V3 ring of a Linux packet socket.
@@ -77,6 +80,7 @@ final class PacketRing extends PcapHandle {
   private int packetsLeft;
   private long packetAddress;
   private long droppedTotal;
+  private final long missedAtOpen;
   private String error = "";
   private int capLength;
   private int wireLength;
@@ -130,6 +134,7 @@ final class PacketRing extends PcapHandle {
     this.timeoutMillis = Math.max(1, timeoutMillis);
     this.frameBuffer = super.buffer();
     this.blockAddress = ringAddress;
+    this.missedAtOpen = fd >= 0 ? interfaceMissed(iface) : 0;
     pollFd.clear();
     pollFd.setInt(0, fd);
     pollFd.setShort(4, (short) (POLLIN | POLLERR));
@@ -378,7 +383,11 @@ final class PacketRing extends PcapHandle {
     return error;
   }
 
-  /** Frames the ring had no room for since it opened (the kernel's count resets on each read). */
+  /**
+   * Frames lost since the ring opened: those the ring had no room for (the kernel's count resets
+   * on each read, so it is summed here) plus those the interface itself missed, counted as
+   * libpcap counts them (the rise of its {@code rx_missed_errors} and {@code rx_fifo_errors}).
+   */
   @Override
   long drops() {
     if (closed) {
@@ -388,7 +397,25 @@ final class PacketRing extends PcapHandle {
     if (libc.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, statsOut, statsLength) == 0) {
       droppedTotal += statsOut.getInt(4) & 0xFFFF_FFFFL;
     }
-    return droppedTotal;
+    long missed = interfaceMissed(iface);
+    return droppedTotal + (missed >= missedAtOpen ? missed - missedAtOpen : 0);
+  }
+
+  /**
+   * Frames the interface could not take in, from sysfs ({@code rx_missed_errors} plus
+   * {@code rx_fifo_errors}); 0 where sysfs does not tell.
+   */
+  static long interfaceMissed(String iface) {
+    long sum = 0;
+    for (String counter : new String[] {"rx_missed_errors", "rx_fifo_errors"}) {
+      try {
+        sum += Long.parseLong(
+            Files.readString(Path.of("/sys/class/net", iface, "statistics", counter)).trim());
+      } catch (IOException | RuntimeException e) {
+        // a counter the driver does not keep, or an interface gone: counts as none
+      }
+    }
+    return sum;
   }
 
   @Override
