@@ -51,7 +51,7 @@ final class StartupDefaultsScenario {
       assertTrue(first.get(2).endsWith(
           "no interface configured: capturing on eth0, the default route's interface"),
           String.join("\n", first));
-      agent.awaitOutput(s -> s.contains("capturing on eth0 (link type 1)"),
+      agent.awaitOutput(s -> s.contains("capturing on eth0 (link type 1, packet ring)"),
           Duration.ofSeconds(30));
 
       // host a connects out; the replies the router forwards to it are recorded on eth0
