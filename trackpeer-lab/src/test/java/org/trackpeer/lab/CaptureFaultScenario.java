@@ -208,6 +208,18 @@ final class CaptureFaultScenario {
     linkDownAndUp(agent, "libpcap", 41102);
   }
 
+  @Test
+  void anyInterface_readThroughLibpcap_capturesEveryInterface() throws Exception {
+    createCap0();
+    Agent agent = startAgent("any");
+    // "any" is no Ethernet interface: libpcap reads it, with cooked headers
+    agent.awaitCount("capturing on any (link type 113, libpcap)", 1, Duration.ofSeconds(30));
+    long at = nowSeconds();
+    send("192.0.2", 41103);
+    assertFound(agent, "192.0.2", 41103, at);
+    assertEquals(0, agent.count("retrying"), agent.process().output());
+  }
+
   /**
    * Takes cap0 down for 1.5 s and up again: the reader waits for the link (a link going down is
    * not a capture failure, so no reopen is logged) and captures afterwards.

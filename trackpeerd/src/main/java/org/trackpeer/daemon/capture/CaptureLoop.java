@@ -87,13 +87,24 @@ public final class CaptureLoop implements Runnable {
    * Ethernet interface, no filter), else with libpcap.
    */
   static PcapHandle openLive(String iface, Settings s) throws CaptureException {
+    CaptureException ringFailed = null;
     if (s.packetRing() && (s.filter() == null || s.filter().isBlank())) {
-      PcapHandle ring = PacketRing.open(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
-      if (ring != null) {
-        return ring;
+      try {
+        PcapHandle ring =
+            PacketRing.open(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+        if (ring != null) {
+          return ring;
+        }
+      } catch (CaptureException e) {
+        // libpcap may still manage (it shrinks a ring the kernel cannot allocate)
+        ringFailed = e;
       }
     }
-    return PcapHandle.openLive(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+    PcapHandle h = PcapHandle.openLive(iface, s.snaplen(), s.bufferBytes(), s.timeoutMillis());
+    if (ringFailed != null) {
+      logger.warn("{}; reading {} through libpcap", ringFailed.getMessage(), iface);
+    }
+    return h;
   }
 
   /** Returns a loop capturing live on {@code iface}. */
@@ -224,7 +235,8 @@ public final class CaptureLoop implements Runnable {
         int before = LinkIndex.of(interfaceName);
         h = opener.open(interfaceName, settings);
         openedIndex = LinkIndex.of(interfaceName);
-        if (openedIndex == 0 || openedIndex != before) {
+        // "any" (every interface, cooked headers) has no index of its own
+        if (openedIndex == 0 && !interfaceName.equals("any") || openedIndex != before) {
           h.close();
           throw new CaptureException(
               "open capture on " + interfaceName + ": the interface changed while opening");

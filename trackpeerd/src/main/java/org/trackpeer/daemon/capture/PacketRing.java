@@ -57,6 +57,14 @@ final class PacketRing extends PcapHandle {
   private static final int TP_STATUS_VLAN_VALID = 1 << 4;
   private static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;
 
+  /**
+   * Longest wait in poll for a block. Frames do not wait for it: the kernel hands a block over
+   * when it is full or when the read timeout has passed since its first frame. It bounds how
+   * long an idle reader takes to notice a stop and to let the capture loop run its
+   * once-a-second checks, at four wake-ups a second.
+   */
+  static final int POLL_MILLIS = 250;
+
   /** Block size libpcap uses for TPACKET_V3 (its largest snapshot length). */
   static final int BLOCK_BYTES = 262144;
   private static final int ARPHRD_ETHER = 1;
@@ -68,7 +76,8 @@ final class PacketRing extends PcapHandle {
   private final long ringAddress;
   private final int blocks;
   private final int blockBytes;
-  private final int timeoutMillis;
+  private final int pollMillis;
+  private final int snaplen;
   private final Memory pollFd = new Memory(8);
   private final Memory statsOut = new Memory(12);
   private final IntByReference statsLength = new IntByReference();
@@ -123,7 +132,7 @@ final class PacketRing extends PcapHandle {
 
   private PacketRing(
       String iface, int fd, Pointer ring, int blocks, int blockBytes, int snaplen,
-      int timeoutMillis) {
+      int pollMillis) {
     super(iface, null, false, snaplen);
     this.iface = iface;
     this.fd = fd;
@@ -131,7 +140,8 @@ final class PacketRing extends PcapHandle {
     this.ringAddress = Pointer.nativeValue(ring);
     this.blocks = blocks;
     this.blockBytes = blockBytes;
-    this.timeoutMillis = Math.max(1, timeoutMillis);
+    this.pollMillis = Math.max(1, pollMillis);
+    this.snaplen = snaplen;
     this.frameBuffer = super.buffer();
     this.blockAddress = ringAddress;
     this.missedAtOpen = fd >= 0 ? interfaceMissed(iface) : 0;
@@ -143,7 +153,8 @@ final class PacketRing extends PcapHandle {
   /**
    * Opens a ring on {@code iface} when it is an Ethernet interface of this namespace.
    *
-   * @return the ring, or null when the interface is not Ethernet (libpcap then reads it)
+   * @return the ring, or null when {@code iface} is not an Ethernet interface of this
+   *     namespace (libpcap then opens it, or says why not)
    * @throws CaptureException when the interface is missing or the socket cannot be set up
    */
   static PacketRing open(String iface, int snaplen, int bufferBytes, int timeoutMillis)
@@ -151,7 +162,8 @@ final class PacketRing extends PcapHandle {
     LibC libc = LibC.INSTANCE;
     int index = LinkIndex.of(iface);
     if (index == 0) {
-      throw new CaptureException("open capture on " + iface + ": no such interface");
+      // no such interface, or a pseudo-interface such as "any": libpcap knows or tells
+      return null;
     }
     // protocol 0: the socket receives nothing until it is bound to the interface below, so no
     // frame of another interface enters the ring
@@ -201,7 +213,7 @@ final class PacketRing extends PcapHandle {
       check(libc.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership, 16), iface,
           "promiscuous mode");
       PacketRing handle =
-          new PacketRing(iface, fd, ring, blocks, BLOCK_BYTES, snaplen, timeoutMillis);
+          new PacketRing(iface, fd, ring, blocks, BLOCK_BYTES, snaplen, POLL_MILLIS);
       opened = true;
       return handle;
     } finally {
@@ -297,7 +309,9 @@ final class PacketRing extends PcapHandle {
       int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0
           ? UNSAFE.getShort(hdr + 36) & 0xFFFF
           : 0x8100;
-      int rest = Math.min(snap - 12, room - 16);
+      // the kernel cut the frame to the snapshot length before the tag went back in; libpcap
+      // cuts it again after, and so does this
+      int rest = Math.min(snap - 12, Math.min(room, snaplen) - 16);
       UNSAFE.copyMemory(null, data, frameBuffer, BYTES_BASE, 12);
       frameBuffer[12] = (byte) (tpid >>> 8);
       frameBuffer[13] = (byte) tpid;
@@ -321,7 +335,7 @@ final class PacketRing extends PcapHandle {
   /** Waits in poll for the current block; FRAME when it may be ready, else TIMEOUT or ERROR. */
   private int await() {
     pollFd.setShort(6, (short) 0);
-    int n = libc.poll(pollFd, 1, timeoutMillis);
+    int n = libc.poll(pollFd, 1, pollMillis);
     if (n < 0) {
       int errno = Native.getLastError();
       if (errno == EINTR) {

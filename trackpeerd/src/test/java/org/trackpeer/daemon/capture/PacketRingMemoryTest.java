@@ -159,6 +159,25 @@ final class PacketRingMemoryTest {
   }
 
   @Test
+  void next_taggedFrameCutBySnaplen_isCutAgainAfterTheTag() {
+    Memory ring = new Memory(2L * BLOCK);
+    ring.clear();
+    // the kernel applied the snapshot length (128) to the frame without its tag
+    byte[] cut = frame(128, 6);
+    fill(ring, 0, new Slot(cut, 300, 1, 0, USER | VLAN_VALID, 42, 0));
+    PacketRing r = PacketRing.over(ring, 2, BLOCK, 128);
+    assertEquals(PcapHandle.FRAME, r.next());
+    assertEquals(128, r.capLength(), "the snapshot length, as libpcap gives it");
+    assertEquals(304, r.wireLength());
+    byte[] expected = new byte[128];
+    System.arraycopy(cut, 0, expected, 0, 12);
+    expected[12] = (byte) 0x81;
+    expected[15] = 42;
+    System.arraycopy(cut, 12, expected, 16, 112);
+    assertArrayEquals(expected, read(r));
+  }
+
+  @Test
   void next_frameLongerThanBuffer_isCutToBuffer() {
     Memory ring = new Memory(24L * BLOCK);
     ring.clear();

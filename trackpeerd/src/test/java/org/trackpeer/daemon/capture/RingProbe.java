@@ -42,13 +42,13 @@ public final class RingProbe {
 
   /**
    * The frames sent: untagged IPv4 UDP, the same with an 802.1Q tag (VLAN 42, priority 1),
-   * frames longer than the snapshot length, IPv6 UDP. Each carries its number as its source port.
+   * frames longer than the snapshot length (one of them tagged), IPv6 UDP. Each carries its number as its source port.
    */
   static List<byte[]> frames() {
     List<byte[]> out = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       boolean tagged = i % 4 == 1;
-      boolean big = i % 8 == 2;
+      boolean big = i % 8 == 2 || i == 9;
       boolean ipv6 = i % 8 == 3;
       int payload = big ? 900 : 18;
       int ipLength = (ipv6 ? 40 : 20) + 8 + payload;
