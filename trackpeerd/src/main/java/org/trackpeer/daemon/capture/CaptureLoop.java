@@ -170,7 +170,7 @@ public final class CaptureLoop implements Runnable {
     return published;
   }
 
-  /** Asks the loop to stop; it returns within the read timeout. */
+  /** Asks the loop to stop; it returns within the read timeout (a quarter second for a ring). */
   public void stop() {
     running = false;
     PcapHandle h = handle;
