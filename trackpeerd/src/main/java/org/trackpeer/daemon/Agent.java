@@ -425,6 +425,9 @@ final class Agent implements AutoCloseable {
 
   /** Logs the one-line summary pflogd-style daemons end with. */
   String summary() {
+    // read before the frame counts: a frame is counted as seen before it is recorded, so a
+    // summary taken while capture still runs never shows more flows than frames
+    long recorded = ingest.recorded();
     long frames = 0;
     long drops = 0;
     for (CaptureLoop loop : loops) {
@@ -438,7 +441,7 @@ final class Agent implements AutoCloseable {
       }
     }
     return "frames " + frames + ", kernel drops " + drops + ", flows recorded "
-        + ingest.recorded() + ", queries answered " + queries;
+        + recorded + ", queries answered " + queries;
   }
 
   @Override
