@@ -70,7 +70,6 @@ final class PacketRing extends PcapHandle {
   private static final int ARPHRD_ETHER = 1;
 
   private final LibC libc = LibC.INSTANCE;
-  private final String iface;
   private final int fd;
   private final Pointer ring;
   private final long ringAddress;
@@ -81,7 +80,6 @@ final class PacketRing extends PcapHandle {
   private final Memory pollFd = new Memory(8);
   private final Memory statsOut = new Memory(12);
   private final IntByReference statsLength = new IntByReference();
-  private final byte[] frameBuffer;
   private volatile boolean broken;
   private boolean closed;
   private int block;
@@ -91,9 +89,6 @@ final class PacketRing extends PcapHandle {
   private long droppedTotal;
   private final long missedAtOpen;
   private String error = "";
-  private int capLength;
-  private int wireLength;
-  private long timestampNanos;
 
   /** The C functions used, with their prototypes. */
   interface LibC extends Library {
@@ -134,7 +129,6 @@ final class PacketRing extends PcapHandle {
       String iface, int fd, Pointer ring, int blocks, int blockBytes, int snaplen,
       int pollMillis) {
     super(iface, null, false, snaplen);
-    this.iface = iface;
     this.fd = fd;
     this.ring = ring;
     this.ringAddress = Pointer.nativeValue(ring);
@@ -142,7 +136,6 @@ final class PacketRing extends PcapHandle {
     this.blockBytes = blockBytes;
     this.pollMillis = Math.max(1, pollMillis);
     this.snaplen = snaplen;
-    this.frameBuffer = super.buffer();
     this.blockAddress = ringAddress;
     this.missedAtOpen = fd >= 0 ? interfaceMissed(iface) : 0;
     pollFd.clear();
@@ -302,7 +295,7 @@ final class PacketRing extends PcapHandle {
         (UNSAFE.getInt(hdr + 4) & 0xFFFF_FFFFL) * 1_000_000_000L
             + (UNSAFE.getInt(hdr + 8) & 0xFFFF_FFFFL);
     long data = hdr + mac;
-    int room = frameBuffer.length;
+    int room = buffer.length;
     if ((status & TP_STATUS_VLAN_VALID) != 0 && snap >= 12) {
       // the kernel took the 802.1Q tag out of the frame: put it back after the two MACs
       int tci = UNSAFE.getInt(hdr + 32) & 0xFFFF;
@@ -312,17 +305,17 @@ final class PacketRing extends PcapHandle {
       // the kernel cut the frame to the snapshot length before the tag went back in; libpcap
       // cuts it again after, and so does this
       int rest = Math.min(snap - 12, Math.min(room, snaplen) - 16);
-      UNSAFE.copyMemory(null, data, frameBuffer, BYTES_BASE, 12);
-      frameBuffer[12] = (byte) (tpid >>> 8);
-      frameBuffer[13] = (byte) tpid;
-      frameBuffer[14] = (byte) (tci >>> 8);
-      frameBuffer[15] = (byte) tci;
-      UNSAFE.copyMemory(null, data + 12, frameBuffer, BYTES_BASE + 16, rest);
+      UNSAFE.copyMemory(null, data, buffer, BYTES_BASE, 12);
+      buffer[12] = (byte) (tpid >>> 8);
+      buffer[13] = (byte) tpid;
+      buffer[14] = (byte) (tci >>> 8);
+      buffer[15] = (byte) tci;
+      UNSAFE.copyMemory(null, data + 12, buffer, BYTES_BASE + 16, rest);
       capLength = 16 + rest;
       wireLength = len + 4;
     } else {
       capLength = Math.min(snap, room);
-      UNSAFE.copyMemory(null, data, frameBuffer, BYTES_BASE, capLength);
+      UNSAFE.copyMemory(null, data, buffer, BYTES_BASE, capLength);
       wireLength = len;
     }
     packetsLeft--;
@@ -368,26 +361,6 @@ final class PacketRing extends PcapHandle {
   }
 
   @Override
-  byte[] buffer() {
-    return frameBuffer;
-  }
-
-  @Override
-  int capLength() {
-    return capLength;
-  }
-
-  @Override
-  int wireLength() {
-    return wireLength;
-  }
-
-  @Override
-  long timestampNanos() {
-    return timestampNanos;
-  }
-
-  @Override
   int linkType() {
     return 1;
   }
@@ -411,7 +384,7 @@ final class PacketRing extends PcapHandle {
     if (libc.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, statsOut, statsLength) == 0) {
       droppedTotal += statsOut.getInt(4) & 0xFFFF_FFFFL;
     }
-    long missed = interfaceMissed(iface);
+    long missed = interfaceMissed(source);
     return droppedTotal + (missed >= missedAtOpen ? missed - missedAtOpen : 0);
   }
 
@@ -434,7 +407,7 @@ final class PacketRing extends PcapHandle {
 
   @Override
   void setFilter(String expression) throws CaptureException {
-    throw new CaptureException("open capture on " + iface
+    throw new CaptureException("open capture on " + source
         + ": a capture filter is applied by libpcap, not by the packet ring");
   }
 

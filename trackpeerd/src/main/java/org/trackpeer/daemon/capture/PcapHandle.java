@@ -23,15 +23,18 @@ class PcapHandle implements AutoCloseable {
   static final int ERROR = -1;
 
   private final Libpcap pcap = Libpcap.get();
-  private final String source;
+  /** Interface name or file the handle reads. */
+  final String source;
   private final Memory stats = new Memory(16);
   private final boolean offline;
-  private final byte[] buffer;
+  /** The frame last read, from offset 0; its lengths and timestamp follow. */
+  final byte[] buffer;
   private final NextFrame reader;
   private Pointer handle;
-  private int capLength;
-  private int wireLength;
-  private long timestampNanos;
+  // set by next(), here and in readers of other sources
+  int capLength;
+  int wireLength;
+  long timestampNanos;
 
   /** Wraps an open libpcap {@code handle}; tests subclass it with a null one. */
   PcapHandle(String source, Pointer handle, boolean offline, int snaplen) {

@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.trackpeer.daemon.nat.NatLab.run;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,50 +26,28 @@ final class PacketRingLiveTest {
   private final String ns = tag;
   private boolean created;
 
-  private static boolean isRoot() {
-    try {
-      return Files.readString(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)
-          .lines()
-          .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static String run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", cmd) + ": no exit within 60 s");
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + out);
-    }
-    return out;
-  }
-
   @AfterEach
-  void removeNamespace() throws Exception {
+  void removeNamespace() {
     if (created) {
-      run("ip", "netns", "del", ns);
+      run(60, "ip", "netns", "del", ns);
     }
   }
 
   @Test
   void ringAndLibpcap_sameFramesFromAVethPair() throws Exception {
-    assumeTrue(isRoot(), "needs root to make a network namespace; skipped");
-    run("ip", "netns", "add", ns);
+    assumeTrue("root".equals(System.getProperty("user.name")),
+        "needs root to make a network namespace; skipped");
+    run(60, "ip", "netns", "add", ns);
     created = true;
     String send = tag + "a";
     String capture = tag + "b";
     // both ends in the test's own namespace: nothing leaves it
-    run("ip", "-n", ns, "link", "add", send, "type", "veth", "peer", "name", capture);
-    run("ip", "-n", ns, "link", "set", send, "up");
-    run("ip", "-n", ns, "link", "set", capture, "up");
+    run(60, "ip", "-n", ns, "link", "add", send, "type", "veth", "peer", "name", capture);
+    run(60, "ip", "-n", ns, "link", "set", send, "up");
+    run(60, "ip", "-n", ns, "link", "set", capture, "up");
 
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String out = run("ip", "netns", "exec", ns, java, "-cp",
+    String out = run(60, "ip", "netns", "exec", ns, java, "-cp",
         System.getProperty("java.class.path"), RingProbe.class.getName(), send, capture,
         Integer.toString(SNAPLEN));
 

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * LAN hosts a (192.0.2.11) and b (192.0.2.12) behind router r, which masquerades to server s
  * (203.0.113.10) as 203.0.113.1. Every command is bounded in time.
  */
-final class NatLab implements AutoCloseable {
+public final class NatLab implements AutoCloseable {
   final String name;
   private final Path script;
   private final List<Process> background = new ArrayList<>();
@@ -91,7 +91,7 @@ final class NatLab implements AutoCloseable {
   }
 
   /** Runs a command with a time limit and returns its standard output. */
-  static String run(int limitSeconds, String... cmd) {
+  public static String run(int limitSeconds, String... cmd) {
     try {
       Path out = Files.createTempFile("natlab", ".out");
       try {
