@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -38,6 +39,13 @@ import org.trackpeer.proto.ResultCode;
 public final class QueryServer implements Runnable, AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(QueryServer.class);
   private static final int MAX_DATAGRAM_BYTES = 1472;
+  /**
+   * Receive buffer asked for each query socket. The kernel's default (about 200 KiB) holds
+   * only a few hundred small datagrams, so a burst of queries arriving during a pause of the
+   * server thread (a collection, a busy core) overflows it; 1 MiB holds several thousand.
+   * The kernel caps the request at net.core.rmem_max.
+   */
+  static final int RECEIVE_BUFFER_BYTES = 1 << 20;
 
   private final List<DatagramChannel> channels = new ArrayList<>();
   private final Selector selector;
@@ -109,9 +117,15 @@ public final class QueryServer implements Runnable, AutoCloseable {
               "bind query port " + a.getHostAddress() + " port " + port + ": " + e.getMessage(),
               e);
         }
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
         ch.configureBlocking(false);
         ch.register(selector, SelectionKey.OP_READ);
         channels.add(ch);
+      }
+      int granted = receiveBufferBytes();
+      if (granted > 0 && granted < RECEIVE_BUFFER_BYTES) {
+        logger.info("query port receive buffer {} bytes (asked {}; net.core.rmem_max caps it)",
+            granted, RECEIVE_BUFFER_BYTES);
       }
     } catch (IOException e) {
       close();
@@ -122,6 +136,19 @@ public final class QueryServer implements Runnable, AutoCloseable {
   /** Records every request answered or refused in {@code trail} from now on. */
   public void audit(QueryAudit trail) {
     this.audit = trail;
+  }
+
+  /**
+   * Returns the smallest receive buffer the kernel granted a query socket, in bytes as the
+   * kernel counts them (Linux reports twice the size asked, for its bookkeeping); 0 when
+   * nothing is bound.
+   */
+  public int receiveBufferBytes() throws IOException {
+    int least = Integer.MAX_VALUE;
+    for (DatagramChannel ch : channels) {
+      least = Math.min(least, ch.getOption(StandardSocketOptions.SO_RCVBUF));
+    }
+    return channels.isEmpty() ? 0 : least;
   }
 
   /** Returns the port actually bound (useful when 0 was asked). */

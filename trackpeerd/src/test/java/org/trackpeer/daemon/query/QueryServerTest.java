@@ -53,6 +53,13 @@ final class QueryServerTest {
   }
 
   private void start(QueryGuard.Settings settings) throws Exception {
+    bind(settings);
+    thread = new Thread(server, "query-test");
+    thread.start();
+  }
+
+  /** Binds the server without running it: what arrives waits in the socket's buffer. */
+  private void bind(QueryGuard.Settings settings) throws Exception {
     AgentClock clock = AgentClock.system();
     FlowCache cache = new FlowCache(new CacheConfig(600_000_000_000L, 2_000_000_000L, 1000, 1.0),
         clock);
@@ -62,14 +69,14 @@ final class QueryServerTest {
     server = new QueryServer(List.of(UNLISTED), 0, handler, ALLOWED::equals,
         () -> "x 1\n".repeat(1000), guard);
     address = new InetSocketAddress(UNLISTED, server.localPort());
-    thread = new Thread(server, "query-test");
-    thread.start();
   }
 
   @AfterEach
   void stop() throws Exception {
     if (server != null) {
       server.close();
+    }
+    if (thread != null) {
       thread.join(5000);
     }
   }
@@ -143,6 +150,44 @@ final class QueryServerTest {
           assertEquals(ResultCode.NOT_READY,
               QueryCodec.decodeReply(qr, 0, qr.length).result());
         }
+      }
+    }
+  }
+
+  @Test
+  void serve_burstWhileServerPaused_everyQueryAnswered() throws Exception {
+    // (read by lines: /proc reports a size of 0, which readString trusts)
+    long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+        java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+    org.junit.jupiter.api.Assumptions.assumeTrue(rmemMax >= QueryServer.RECEIVE_BUFFER_BYTES,
+        "net.core.rmem_max " + rmemMax + " caps the query port's receive buffer");
+    bind(QueryGuard.Settings.open());
+    assertTrue(server.receiveBufferBytes() >= QueryServer.RECEIVE_BUFFER_BYTES,
+        "granted " + server.receiveBufferBytes());
+    // a burst of 64-byte queries, more than the kernel's default buffer holds (about 200
+    // KiB: a few hundred such datagrams), sent while the server thread is not reading
+    int burst = 2000;
+    try (DatagramSocket s = socket(ALLOWED)) {
+      s.setReceiveBufferSize(QueryServer.RECEIVE_BUFFER_BYTES);
+      for (int id = 1; id <= burst; id++) {
+        send(s, QueryCodec.encodeRequest(query(id), 64));
+      }
+      thread = new Thread(server, "query-test");
+      thread.start();
+      boolean[] seen = new boolean[burst + 1];
+      int answered = 0;
+      try {
+        while (answered < burst) {
+          byte[] r = receive(s);
+          seen[(int) id(r)] = true;
+          answered++;
+        }
+      } catch (SocketTimeoutException e) {
+        // counted below
+      }
+      assertEquals(burst, answered, "answers to a burst of " + burst);
+      for (int id = 1; id <= burst; id++) {
+        assertTrue(seen[id], "no answer to query " + id);
       }
     }
   }
