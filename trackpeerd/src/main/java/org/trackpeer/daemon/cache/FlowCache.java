@@ -82,10 +82,11 @@ import org.trackpeer.proto.PeerRecord;
  * amortised O(1)); when a bucket is 7/8 full and the pool holds no clean array for the next
  * bucket's tables, a capture thread allocates one before it takes the lock, so queries do not
  * wait for the allocation (this spare lives until the bucket fills). {@link #find} with a source
- * port: one hash, then in every bucket, newest first, one read of a filter (of senders when the
- * source address is known, else of lookup keys) and, where it may hold the key, the probe chain
- * of that hash, in one pass that both finds the flows with an entry in the window and merges
- * their overall first and last times ({@link FlowSearch}). With any source port: a scan of the
+ * port: one hash, then in every bucket one read of a filter (of senders when the source address
+ * is known, else of lookup keys; for the older buckets all in one pass over flat copies of
+ * where their filters lie, so that the cache misses overlap) and, newest first, where the filter
+ * may hold the key, the probe chain of that hash, in one pass that both finds the flows with an
+ * entry in the window and merges their overall first and last times ({@link FlowSearch}). With any source port: a scan of the
  * buckets that overlap the window (one masked compare of the meta word per slot, no allocation
  * per slot), then a probe per found flow in the buckets not scanned.
  *
@@ -152,7 +153,7 @@ public final class FlowCache {
   private volatile long structure;
 
   /** The buckets, newest first, for lock-free lookups; replaced whenever one opens or drops. */
-  private volatile Bucket[] view = new Bucket[0];
+  private volatile View view = new View(new Bucket[0]);
 
   /** Each thread's search, reused from one lookup to the next. */
   private final ThreadLocal<FlowSearch> searches;
@@ -457,7 +458,56 @@ public final class FlowCache {
     for (Iterator<Bucket> it = buckets.descendingIterator(); it.hasNext(); ) {
       v[i++] = it.next();
     }
-    view = v;
+    view = new View(v);
+  }
+
+  /**
+   * The buckets, newest first, and what a keyed lookup reads of each older one (every
+   * position but 0) to decide whether to follow its probe chain, copied into flat arrays.
+   * The older buckets no longer change, so the copies hold until the bucket is dropped, which
+   * the structure sequence shows. A lookup then reads all the filters in one tight loop whose
+   * reads depend on nothing but these arrays, so their cache misses overlap, instead of going
+   * from bucket to table to array to filter word, one miss after another, for every bucket.
+   */
+  private static final class View {
+    final Bucket[] buckets;
+    final long[] lastMono;
+    final long[] rejectedMin;
+    final long[] rejectedMax;
+
+    /** Per address family, IPv4 then IPv6: each position's table array (null if none). */
+    final long[][][] slots = new long[2][][];
+
+    /** Per address family: where each position's filters start, and their words each. */
+    final int[][] filterAt = new int[2][];
+    final int[][] filterWords = new int[2][];
+
+    View(Bucket[] buckets) {
+      int n = buckets.length;
+      this.buckets = buckets;
+      lastMono = new long[n];
+      rejectedMin = new long[n];
+      rejectedMax = new long[n];
+      for (int f = 0; f < 2; f++) {
+        slots[f] = new long[n][];
+        filterAt[f] = new int[n];
+        filterWords[f] = new int[n];
+      }
+      for (int p = 1; p < n; p++) {
+        Bucket b = buckets[p];
+        lastMono[p] = b.lastMono;
+        rejectedMin[p] = b.rejectedMinWallNanos;
+        rejectedMax[p] = b.rejectedMaxWallNanos;
+        for (int f = 0; f < 2; f++) {
+          FlowTable t = f == 0 ? b.v4 : b.v6;
+          if (t.slots != null) {
+            slots[f][p] = t.slots;
+            filterAt[f][p] = t.slotWords();
+            filterWords[f][p] = FlowTable.filterWords(t.log2);
+          }
+        }
+      }
+    }
   }
 
   private void dropExpired(long now) {
@@ -599,7 +649,8 @@ public final class FlowCache {
       Thread.onSpinWait();
       return -1;
     }
-    Bucket[] v = view;
+    View w = view;
+    Bucket[] v = w.buckets;
     long now = ticker.read();
     long hash = s.queryHash();
     long from = q.fromWallNanos();
@@ -617,11 +668,27 @@ public final class FlowCache {
         }
         incomplete = newest == 1;
       }
+      // the older buckets' filters first, in one pass over the view's arrays (see View)
+      int f = v6 ? 1 : 0;
+      long[][] slots = w.slots[f];
+      int[] filterAt = w.filterAt[f];
+      int[] filterWords = w.filterWords[f];
+      long filterHash = s.filterHash(hash);
+      long bits = FlowTable.filterBits(filterHash);
+      boolean bySender = s.bySender();
+      boolean[] through = s.flags(v.length);
       for (int p = 1; p < v.length; p++) {
-        Bucket b = v[p];
-        FlowTable t = v6 ? b.v6 : b.v4;
-        if (live(b, now) && t.slots != null) {
-          s.probe(b, t, hash, p);
+        long[] a = slots[p];
+        int words = filterWords[p];
+        through[p] = a != null
+            && now - w.lastMono[p] < retentionNanos
+            && (a[filterAt[p] + (bySender ? words : 0) + ((int) filterHash & (words - 1))]
+                & bits) == bits;
+      }
+      for (int p = 1; p < v.length; p++) {
+        if (through[p]) {
+          Bucket b = v[p];
+          s.follow(b, v6 ? b.v6 : b.v4, hash, p);
         }
       }
       if (v.length > 0 && live(v[0], now) && s.passedOver(0)) {
@@ -635,14 +702,15 @@ public final class FlowCache {
         }
       }
       for (int p = 1; p < v.length; p++) {
-        Bucket b = v[p];
-        if (live(b, now)) {
+        if (s.passedOver(p) && now - w.lastMono[p] < retentionNanos) {
+          Bucket b = v[p];
           s.mergeMissed(b, v6 ? b.v6 : b.v4, p);
         }
       }
       incomplete |= incompleteMarks.overlaps(from, to, now);
       for (int p = 1; p < v.length; p++) {
-        incomplete |= live(v[p], now) && v[p].rejectedIn(from, to);
+        incomplete |= now - w.lastMono[p] < retentionNanos
+            && w.rejectedMin[p] <= to && w.rejectedMax[p] >= from;
       }
       VarHandle.acquireFence();
       if (structure != stamp) {

@@ -60,6 +60,9 @@ final class FlowSearch {
 
   private boolean truncated;
 
+  /** Scratch flags per bucket position ({@link #flags}). */
+  private boolean[] flags = new boolean[0];
+
   /**
    * Makes a search for a cache whose tables hash with {@code seed}; {@link #start} prepares it
    * for a query. One search serves one thread's queries one after the other, so a lookup
@@ -118,6 +121,38 @@ final class FlowSearch {
     if (src == null ? !t.mayContain(hash) : !t.mayContainSender(senderHash(hash))) {
       return;
     }
+    follow(b, t, hash, position);
+  }
+
+  /**
+   * Returns the hash a table's filter is read with for this search: the sender hash of the
+   * {@link #queryHash} {@code hash} when the source address is known, else {@code hash}.
+   */
+  long filterHash(long hash) {
+    return src == null ? hash : senderHash(hash);
+  }
+
+  /** Returns true when the search reads the sender filter (the source address is known). */
+  boolean bySender() {
+    return src != null;
+  }
+
+  /**
+   * Returns an array of at least {@code n} flags, kept from one search to the next; its
+   * contents are whatever the last user left.
+   */
+  boolean[] flags(int n) {
+    if (flags.length < n) {
+      flags = new boolean[Math.max(n, 2 * flags.length)];
+    }
+    return flags;
+  }
+
+  /**
+   * Visits the matching entries on the probe chain of {@code hash} in {@code b}'s table,
+   * which its filter let through.
+   */
+  void follow(Bucket b, FlowTable t, long hash, int position) {
     long[] s = t.slots;
     int slot = t.home(hash);
     for (int p = 0; p < FlowTable.MAX_PROBES; p++) {

@@ -84,7 +84,7 @@ final class FlowTable {
     return (stride << log2) + 2 * filterWords(log2);
   }
 
-  private static int filterWords(int log2) {
+  static int filterWords(int log2) {
     return Math.max(1, (1 << log2) >> 3);
   }
 
@@ -129,7 +129,7 @@ final class FlowTable {
     return (int) hash & (filterWords(log2) - 1);
   }
 
-  private static long filterBits(long hash) {
+  static long filterBits(long hash) {
     return (1L << (hash >>> 20)) | (1L << (hash >>> 26)) | (1L << (hash >>> 32));
   }
 

@@ -88,6 +88,39 @@ final class FlowCacheTest {
   }
 
   @Test
+  void find_refusedInAnOlderBucket_onlyItsWindowIncomplete() {
+    FlowCache cache = cache(600, 200_000, 0.0025);
+    int eth1 = cache.registerInterface("eth1");
+    long start = ticker.read();
+    cache.record(Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0), eth1);
+    // one MAC may hold 500 entries: 100 of these are refused, all at T0 + 1 ms
+    DecodedFrame f = Frames.v4(0x02_66_66_66_66_66L, "198.51.100.66", 1, "203.0.113.99", 1,
+        T0 + MILLI);
+    for (int i = 0; i < 600; i++) {
+      f.srcPort = 1 + i;
+      cache.record(f, eth1);
+    }
+    assertEquals(100, cache.stats().rejectedByShare());
+    // later buckets, so that the refusals lie in an older one
+    for (long sec : new long[] {6, 12}) {
+      ticker.set(start + sec * SECOND);
+      cache.record(
+          Frames.v4(MAC_A, "192.0.2.11", 40001, "203.0.113.5", 443, T0 + sec * SECOND), eth1);
+    }
+    assertEquals(3, cache.stats().buckets());
+
+    Lookup old = cache.find(exact("192.0.2.10", 40000, "203.0.113.5", 443, T0, T0 + SECOND));
+    assertEquals(1, old.matches().size());
+    assertTrue(old.incomplete(), "the window had refused flows");
+    Lookup later = cache.find(exact("192.0.2.11", 40001, "203.0.113.5", 443,
+        T0 + 6 * SECOND, T0 + 7 * SECOND));
+    assertEquals(1, later.matches().size());
+    assertEquals(T0 + 6 * SECOND, later.matches().get(0).firstSeenNanos());
+    assertEquals(T0 + 12 * SECOND, later.matches().get(0).lastSeenNanos());
+    assertFalse(later.incomplete());
+  }
+
+  @Test
   void find_flowAcrossBuckets_mergesOverallFirstAndLast() {
     FlowCache cache = cache(600, 10_000, 0.5);
     int eth1 = cache.registerInterface("eth1");
