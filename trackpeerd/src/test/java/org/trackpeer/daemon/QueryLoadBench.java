@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +51,14 @@ import org.trackpeer.proto.ResultCode;
  * figures: they run while the server's code is still being compiled, which a running agent
  * has long done by the time a burst of queries comes.
  *
+ * <p>{@code ANSWER_FROM} {@code empty} is the baseline for the same machine and moment: the
+ * same server, client, prefill and ingest, but the queries are answered from a second cache
+ * that holds nothing, so that each answer costs everything but the lookup. Its round trips
+ * show how much of the tail the machine and the UDP path make without any lookup.
+ *
  * <p>Usage: {@code QueryLoadBench INGEST_PER_SECOND QUERIES_PER_SECOND SECONDS PREFILL
- * [PREFILL_PER_SECOND]}; an ingest rate of 0 runs the queries without ingest.
+ * [PREFILL_PER_SECOND [ANSWER_FROM]]}; an ingest rate of 0 runs the queries without ingest;
+ * {@code ANSWER_FROM} is {@code cache} (the default) or {@code empty}.
  */
 public final class QueryLoadBench {
   private static final int PAD_BYTES = 256;
@@ -67,6 +74,10 @@ public final class QueryLoadBench {
     int seconds = Integer.parseInt(args[2]);
     int prefill = Integer.parseInt(args[3]);
     long spread = args.length > 4 ? Long.parseLong(args[4]) : 50_000;
+    String answerFrom = args.length > 5 ? args[5] : "cache";
+    if (!answerFrom.equals("cache") && !answerFrom.equals("empty")) {
+      throw new IllegalArgumentException("ANSWER_FROM is cache or empty: " + answerFrom);
+    }
     AgentClock clock = AgentClock.system();
     FlowCache cache = new FlowCache(CacheConfig.defaults(), clock);
     int idx = cache.registerInterface("bench0");
@@ -82,7 +93,10 @@ public final class QueryLoadBench {
       f.dstIp4 = 0xcb007163;
       cache.record(f, idx);
     }
-    QueryHandler handler = new QueryHandler(cache, clock, a -> false, () -> true,
+    FlowCache answering = answerFrom.equals("empty")
+        ? new FlowCache(CacheConfig.defaults(), clock)
+        : cache;
+    QueryHandler handler = new QueryHandler(answering, clock, a -> false, () -> true,
         new QueryHandler.Settings(CacheConfig.DEFAULT_RETENTION_NANOS, 5, true, 100_000));
     InetAddress lo = InetAddress.getLoopbackAddress();
     QueryServer server = new QueryServer(List.of(lo), 0, handler, a -> true, () -> "");
@@ -138,13 +152,22 @@ public final class QueryLoadBench {
       throw new IllegalStateException("query client failed, exit " + client.exitValue());
     }
     stop = true;
-    System.out.printf("%s ingest=%d/s (achieved %.0f/s)%n", queriesLine, ingestRate,
-        ingestedDuring * 1e9 / measured);
+    System.out.printf("%s ingest=%d/s (achieved %.0f/s) answer-from=%s%n", queriesLine,
+        ingestRate, ingestedDuring * 1e9 / measured, answerFrom);
     // CPU time of the server thread: what a query costs, whatever else the machine runs
     System.out.printf("%s server-cpu-us-per-answer=%.1f%n",
         answersLine.replaceAll(" answered=\\d+", ""),
         answeredCount == 0 ? 0 : serverCpu / 1e3 / answeredCount);
 
+    if (answering == cache) {
+      wildcards(cache, lo, port);
+    }
+    server.close();
+    serverThread.join(2000);
+  }
+
+  /** Times wildcard queries (time 0, 100 flows to one server) one by one. */
+  private static void wildcards(FlowCache cache, InetAddress lo, int port) throws Exception {
     long[] wild = new long[5];
     InetAddress wildDst = InetAddress.getByName("203.0.113.99");
     try (DatagramChannel wc = DatagramChannel.open()) {
@@ -164,17 +187,17 @@ public final class QueryLoadBench {
     Arrays.sort(wild);
     System.out.printf("wildcard cache-entries=%d rtt-ms median=%.1f max=%.1f%n",
         cache.stats().entries(), wild[wild.length / 2] / 1e6, wild[wild.length - 1] / 1e6);
-    server.close();
-    serverThread.join(2000);
   }
 
   private static volatile boolean stop;
   private static final long[] ingested = new long[1];
 
   private static double pct(long[] sorted, double p) {
-    return sorted.length == 0
-        ? 0
-        : sorted[(int) Math.min(sorted.length - 1, sorted.length * p)] / 1e3;
+    if (sorted.length == 0) {
+      return 0;
+    }
+    long v = sorted[(int) Math.min(sorted.length - 1, sorted.length * p)];
+    return v == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : v / 1e3;
   }
 
   private static byte[] ip4(int v) {
@@ -261,6 +284,8 @@ public final class QueryLoadBench {
       int[] results = new int[ResultCode.values().length];
       InetAddress lo = InetAddress.getLoopbackAddress();
       try (DatagramChannel ch = DatagramChannel.open()) {
+        // the same receive buffer the agent asks for its query port
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
         ch.connect(new InetSocketAddress(lo, port));
         Thread receiver =
             new Thread(() -> receive(ch, sent, rtt, results, warm, total), "receiver");
@@ -288,11 +313,16 @@ public final class QueryLoadBench {
         long elapsed = System.nanoTime() - t0;
         Thread.sleep(500);
         long[] got = Arrays.stream(rtt, warm, total).filter(v -> v >= 0).sorted().toArray();
+        // a query never answered counts as infinitely late: the percentiles are of every
+        // query sent, and one that falls among the lost prints as Infinity
+        long[] sentAll = Arrays.stream(rtt, warm, total).map(v -> v >= 0 ? v : Long.MAX_VALUE)
+            .sorted().toArray();
         System.out.printf(
-            "queries prefill=%d prefill-spread=%d/s sent=%d answered=%d rate=%.0f/s"
-                + " rtt-us p50=%.1f p99=%.1f p99.9=%.1f max=%.1f%n",
-            prefill, spread, total - warm, got.length, total * 1e9 / elapsed, pct(got, 0.5),
-            pct(got, 0.99), pct(got, 0.999), got.length == 0 ? 0 : got[got.length - 1] / 1e3);
+            "queries prefill=%d prefill-spread=%d/s sent=%d answered=%d lost=%d rate=%.0f/s"
+                + " rtt-us p50=%.1f p99=%.1f p99.9=%.1f max-answered=%.1f%n",
+            prefill, spread, total - warm, got.length, total - warm - got.length,
+            total * 1e9 / elapsed, pct(sentAll, 0.5), pct(sentAll, 0.99), pct(sentAll, 0.999),
+            got.length == 0 ? 0 : got[got.length - 1] / 1e3);
         StringBuilder answers = new StringBuilder("answers answered=" + got.length);
         for (ResultCode c : ResultCode.values()) {
           if (results[c.ordinal()] > 0) {
