@@ -139,9 +139,9 @@ public final class QueryServer implements Runnable, AutoCloseable {
   }
 
   /**
-   * Returns the smallest receive buffer the kernel granted a query socket, in bytes as the
-   * kernel counts them (Linux reports twice the size asked, for its bookkeeping); 0 when
-   * nothing is bound.
+   * Returns the smallest receive buffer the kernel granted a query socket, in the units it was
+   * asked in (Linux reserves twice that, for its bookkeeping, and {@code ss -m} shows the
+   * double); 0 when nothing is bound.
    */
   public int receiveBufferBytes() throws IOException {
     int least = Integer.MAX_VALUE;
