@@ -86,7 +86,10 @@ import org.trackpeer.proto.PeerRecord;
  * is known, else of lookup keys; for the older buckets all in one pass over flat copies of
  * where their filters lie, so that the cache misses overlap) and, newest first, where the filter
  * may hold the key, the probe chain of that hash, in one pass that both finds the flows with an
- * entry in the window and merges their overall first and last times ({@link FlowSearch}). With any source port: a scan of the
+ * entry in the window and merges their overall first and last times ({@link FlowSearch}). The
+ * older buckets whose wall range meets the window are read first: only they can hold a flow to
+ * find, so when they hold none, the lookup is done after a dozen buckets or so instead of all of
+ * them; the others are read only to merge the times of the flows found. With any source port: a scan of the
  * buckets that overlap the window (one masked compare of the meta word per slot, no allocation
  * per slot), then a probe per found flow in the buckets not scanned.
  *
@@ -472,6 +475,11 @@ public final class FlowCache {
   private static final class View {
     final Bucket[] buckets;
     final long[] lastMono;
+
+    /** Wall range of each position's records: no entry's times lie outside it. */
+    final long[] minWall;
+
+    final long[] maxWall;
     final long[] rejectedMin;
     final long[] rejectedMax;
 
@@ -486,6 +494,8 @@ public final class FlowCache {
       int n = buckets.length;
       this.buckets = buckets;
       lastMono = new long[n];
+      minWall = new long[n];
+      maxWall = new long[n];
       rejectedMin = new long[n];
       rejectedMax = new long[n];
       for (int f = 0; f < 2; f++) {
@@ -496,6 +506,8 @@ public final class FlowCache {
       for (int p = 1; p < n; p++) {
         Bucket b = buckets[p];
         lastMono[p] = b.lastMono;
+        minWall[p] = b.minWallNanos;
+        maxWall[p] = b.maxWallNanos;
         rejectedMin[p] = b.rejectedMinWallNanos;
         rejectedMax[p] = b.rejectedMaxWallNanos;
         for (int f = 0; f < 2; f++) {
@@ -668,28 +680,14 @@ public final class FlowCache {
         }
         incomplete = newest == 1;
       }
-      // the older buckets' filters first, in one pass over the view's arrays (see View)
-      int f = v6 ? 1 : 0;
-      long[][] slots = w.slots[f];
-      int[] filterAt = w.filterAt[f];
-      int[] filterWords = w.filterWords[f];
-      long filterHash = s.filterHash(hash);
-      long bits = FlowTable.filterBits(filterHash);
-      boolean bySender = s.bySender();
+      // the older buckets whose wall range meets the window, where a flow can be found; the
+      // others hold only more entries of the flows found, so they are read only when there is one
       boolean[] through = s.flags(v.length);
-      for (int p = 1; p < v.length; p++) {
-        long[] a = slots[p];
-        int words = filterWords[p];
-        through[p] = a != null
-            && now - w.lastMono[p] < retentionNanos
-            && (a[filterAt[p] + (bySender ? words : 0) + ((int) filterHash & (words - 1))]
-                & bits) == bits;
+      if (passFilters(w, v6, s, hash, now, from, to, true, through)) {
+        followThrough(w, v6, s, hash, through);
       }
-      for (int p = 1; p < v.length; p++) {
-        if (through[p]) {
-          Bucket b = v[p];
-          s.follow(b, v6 ? b.v6 : b.v4, hash, p);
-        }
+      if (s.size() > 0 && passFilters(w, v6, s, hash, now, from, to, false, through)) {
+        followThrough(w, v6, s, hash, through);
       }
       if (v.length > 0 && live(v[0], now) && s.passedOver(0)) {
         long[] times = s.times();
@@ -721,6 +719,49 @@ public final class FlowCache {
       // a bucket changed under the lookup (its table replaced or its arrays reused); the
       // structure stamp shows it and the lookup is done again
       return -1;
+    }
+  }
+
+  /**
+   * Reads the filters of the older buckets (every position but 0) of {@code w}, in one pass over
+   * the view's arrays (see {@link View}), and sets {@code through[p]} for each live one whose
+   * filter may hold the search's hash and whose wall range meets the window [{@code from},
+   * {@code to}] ({@code meeting} true) or lies outside it ({@code meeting} false). Returns true
+   * when one was let through.
+   */
+  private boolean passFilters(View w, boolean v6, FlowSearch s, long hash, long now, long from,
+      long to, boolean meeting, boolean[] through) {
+    int f = v6 ? 1 : 0;
+    long[][] slots = w.slots[f];
+    int[] filterAt = w.filterAt[f];
+    int[] filterWords = w.filterWords[f];
+    long filterHash = s.filterHash(hash);
+    long bits = FlowTable.filterBits(filterHash);
+    boolean bySender = s.bySender();
+    boolean any = false;
+    for (int p = 1; p < slots.length; p++) {
+      long[] a = slots[p];
+      int words = filterWords[p];
+      boolean pass = a != null
+          && now - w.lastMono[p] < retentionNanos
+          && (w.minWall[p] <= to && w.maxWall[p] >= from) == meeting
+          && (a[filterAt[p] + (bySender ? words : 0) + ((int) filterHash & (words - 1))]
+              & bits) == bits;
+      through[p] = pass;
+      any |= pass;
+    }
+    return any;
+  }
+
+  /** Follows the probe chain of {@code hash} in the older buckets {@code through} marks. */
+  private static void followThrough(
+      View w, boolean v6, FlowSearch s, long hash, boolean[] through) {
+    Bucket[] v = w.buckets;
+    for (int p = 1; p < v.length; p++) {
+      if (through[p]) {
+        Bucket b = v[p];
+        s.follow(b, v6 ? b.v6 : b.v4, hash, p);
+      }
     }
   }
 

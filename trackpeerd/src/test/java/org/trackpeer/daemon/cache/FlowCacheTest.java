@@ -146,6 +146,44 @@ final class FlowCacheTest {
   }
 
   @Test
+  void find_windowInOldestBucket_mergesEveryNewerBucketAndMissesOutsideWindow() {
+    FlowCache cache = cache(600, 10_000, 0.5);
+    int eth1 = cache.registerInterface("eth1");
+    long start = ticker.read();
+    // one bucket per 5 s: the flow has an entry in each of the four oldest, the other flow
+    // alone in the newest
+    for (long s : new long[] {0, 6, 12, 18}) {
+      ticker.set(start + s * SECOND);
+      cache.record(
+          Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0 + s * SECOND), eth1);
+    }
+    ticker.set(start + 24 * SECOND);
+    cache.record(
+        Frames.v4(MAC_B, "192.0.2.11", 40000, "203.0.113.5", 443, T0 + 24 * SECOND), eth1);
+    assertEquals(5, cache.stats().buckets());
+
+    Lookup oldest =
+        cache.find(exact("192.0.2.10", 40000, "203.0.113.5", 443, T0 - SECOND, T0 + SECOND));
+    assertEquals(1, oldest.matches().size());
+    assertEquals(MacAddress.of(MAC_A), oldest.matches().get(0).mac());
+    assertEquals(T0, oldest.matches().get(0).firstSeenNanos());
+    assertEquals(T0 + 18 * SECOND, oldest.matches().get(0).lastSeenNanos());
+
+    // a window between the buckets: no entry lies in it, so nothing is found
+    Lookup between =
+        cache.find(exact("192.0.2.10", 40000, "203.0.113.5", 443, T0 + 2 * SECOND,
+            T0 + 4 * SECOND));
+    assertTrue(between.matches().isEmpty());
+    assertFalse(between.incomplete());
+
+    // the other sender: found only in the newest bucket, with its own times
+    Lookup other = cache.find(
+        exact("192.0.2.11", 40000, "203.0.113.5", 443, T0 + 20 * SECOND, T0 + 30 * SECOND));
+    assertEquals(1, other.matches().size());
+    assertEquals(T0 + 24 * SECOND, other.matches().get(0).firstSeenNanos());
+  }
+
+  @Test
   void find_anySourcePort_mergesEntriesOutsideWindowInNewerAndUnscannedBuckets() {
     FlowCache cache = cache(600, 10_000, 0.5);
     int eth1 = cache.registerInterface("eth1");
