@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trackpeer.daemon.capture.DecodedFrame;
@@ -100,9 +101,14 @@ import org.trackpeer.proto.PeerRecord;
  * while it writes (reading it again if a record came in between; a table that doubles is
  * filled aside and swapped in), then reads the older buckets from a published list and the
  * incomplete marks, and validates the lot against a structure sequence that is odd while a
- * bucket is dropped (its arrays handed on) or the marks change. A lookup that fails validation
- * four times takes the lock. So a capture thread stopped while it holds the lock (descheduled, or
- * allocating) delays no keyed query. A scan takes the lock once per bucket it scans and once to
+ * bucket is dropped (its arrays handed on) or the marks change. So a capture thread stopped
+ * while it holds the lock (descheduled, or allocating) delays no keyed query, unless it was
+ * stopped in the middle of a change. A lookup that fails validation four times tries again
+ * after short pauses (20 us each, up to 64 of them), and only then takes the lock. The pauses
+ * matter on a small machine: the query thread often stops the capture thread itself, by
+ * waking up on its core, and a pause lets it finish its change; the lock would instead make the
+ * query wait behind a capture thread that takes the lock again for every frame, for as long as
+ * the scheduler lets it run (milliseconds). A scan takes the lock once per bucket it scans and once to
  * merge, so a long scan lets writers in between buckets; a bucket recycled in between is
  * recognised by its serial and skipped, and the answer is then marked incomplete if the window
  * was evicted. Frames recorded after a bucket was read may be left out of the answer and its
@@ -122,8 +128,12 @@ public final class FlowCache {
   // a bucket fills to 3/4 of its table: 16 words per insert zero a returned array of the same
   // size (4 or 7 words per slot) within the first third of the next bucket's inserts
   private static final int CLEAN_WORDS_PER_INSERT = 16;
-  // a keyed lookup tries this often without the lock before it takes it
+  // a keyed lookup tries this often without the lock, back to back, ...
   private static final int LOCK_FREE_TRIES = 4;
+  // ... then this often more, each after a pause that lets a writer stopped in the middle of a
+  // change go on, before it takes the lock
+  private static final int PAUSED_TRIES = 64;
+  private static final long PAUSE_NANOS = 20_000;
   // ... and reads the newest bucket this often per try while records change it
   private static final int NEWEST_TRIES = 64;
   private static final VarHandle WRITES;
@@ -614,7 +624,10 @@ public final class FlowCache {
     FlowSearch search = null;
     boolean incomplete = false;
     if (!q.anySourcePort()) {
-      for (int i = 0; i < LOCK_FREE_TRIES && search == null; i++) {
+      for (int i = 0; i < LOCK_FREE_TRIES + PAUSED_TRIES && search == null; i++) {
+        if (i >= LOCK_FREE_TRIES) {
+          LockSupport.parkNanos(PAUSE_NANOS);
+        }
         FlowSearch s = search(q, v6, dst, src);
         int r = probeWithoutLock(s, q, v6);
         if (r >= 0) {

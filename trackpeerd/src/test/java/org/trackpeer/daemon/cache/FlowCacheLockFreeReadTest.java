@@ -7,6 +7,7 @@ import static org.trackpeer.daemon.cache.Frames.TCP;
 import static org.trackpeer.daemon.cache.Frames.UDP;
 import static org.trackpeer.daemon.cache.Frames.addr;
 
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +123,38 @@ final class FlowCacheLockFreeReadTest {
     assertTrue(lookups.get() > 100, "lookups: " + lookups.get());
     assertTrue(counts[0] > counts[1],
         "lock-free lookups " + counts[0] + " against locked " + counts[1]);
+  }
+
+  @Test
+  void find_writerStoppedInTheMiddleOfAChange_waitsForItWithoutTheLock() throws Exception {
+    FlowCache cache = new FlowCache(
+        new CacheConfig(600 * SECOND, 5 * SECOND, 50_000, 1.0), Ticker.SYSTEM);
+    int eth = cache.registerInterface("eth1");
+    cache.record(anchorFrame(0, T0), eth);
+    // a capture thread stopped between the two halves of dropping a bucket: the structure
+    // sequence stays odd until it runs again
+    Field structure = FlowCache.class.getDeclaredField("structure");
+    structure.setAccessible(true);
+    structure.setLong(cache, structure.getLong(cache) + 1);
+    AtomicReference<Lookup> answer = new AtomicReference<>();
+    Thread reader = new Thread(() -> answer.set(cache.find(new FlowQuery(TCP,
+        addr(anchorSource(0)), 10_000, addr(SERVER4), 443, T0 - SECOND, T0 + SECOND, 16))),
+        "reader");
+    reader.start();
+    // the writer goes on once the lookup has begun to pause
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (reader.getState() != Thread.State.TIMED_WAITING && reader.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    structure.setLong(cache, structure.getLong(cache) + 1);
+    reader.join(10_000);
+
+    assertEquals(1, answer.get().matches().size());
+    assertEquals(MacAddress.of(anchorMac(0)), answer.get().matches().get(0).mac());
+    long[] counts = cache.findCounts();
+    assertEquals(1, counts[0], "answered without the lock");
+    assertEquals(0, counts[1], "the lock was not taken");
   }
 
   @Test
