@@ -103,12 +103,14 @@ import org.trackpeer.proto.PeerRecord;
  * incomplete marks, and validates the lot against a structure sequence that is odd while a
  * bucket is dropped (its arrays handed on) or the marks change. So a capture thread stopped
  * while it holds the lock (descheduled, or allocating) delays no keyed query, unless it was
- * stopped in the middle of a change. A lookup that fails validation four times tries again
- * after short pauses (20 us each, up to 64 of them), and only then takes the lock. The pauses
- * matter on a small machine: the query thread often stops the capture thread itself, by
- * waking up on its core, and a pause lets it finish its change; the lock would instead make the
- * query wait behind a capture thread that takes the lock again for every frame, for as long as
- * the scheduler lets it run (milliseconds). A scan takes the lock once per bucket it scans and once to
+ * stopped in the middle of a change. A lookup that meets a change in progress (a sequence odd)
+ * spins for 20 us, then pauses (20 us asked, the timer makes it about 100) before each further
+ * try, and takes the lock only after 1 ms of this; one that a change completed in between makes
+ * read again tries four times, then takes the lock. The pauses matter on a small machine: the
+ * query thread often stops the capture thread itself, by waking up on its core, and a pause
+ * lets it finish its change; the lock would instead make the query wait behind a capture
+ * thread that takes the lock again for every frame, for as long as the scheduler lets it run
+ * (milliseconds). A scan takes the lock once per bucket it scans and once to
  * merge, so a long scan lets writers in between buckets; a bucket recycled in between is
  * recognised by its serial and skipped, and the answer is then marked incomplete if the window
  * was evicted. Frames recorded after a bucket was read may be left out of the answer and its
@@ -128,12 +130,17 @@ public final class FlowCache {
   // a bucket fills to 3/4 of its table: 16 words per insert zero a returned array of the same
   // size (4 or 7 words per slot) within the first third of the next bucket's inserts
   private static final int CLEAN_WORDS_PER_INSERT = 16;
-  // a keyed lookup tries this often without the lock, back to back, ...
+  // a keyed lookup that a completed change made read again tries this often before it takes
+  // the lock
   private static final int LOCK_FREE_TRIES = 4;
-  // ... then this often more, each after a pause that lets a writer stopped in the middle of a
-  // change go on, before it takes the lock
-  private static final int PAUSED_TRIES = 64;
+  // a keyed lookup that meets a change in progress spins this long, then pauses this long
+  // between tries, until its budget (pauseBudgetNanos) is spent
+  private static final long SPIN_NANOS = 20_000;
   private static final long PAUSE_NANOS = 20_000;
+  // what probeWithoutLock returns when the lookup must be done again: a change completed
+  // meanwhile, or a change is in progress (a writer is in the middle of it)
+  private static final int AGAIN = -1;
+  private static final int CHANGING = -2;
   // ... and reads the newest bucket this often per try while records change it
   private static final int NEWEST_TRIES = 64;
   private static final VarHandle WRITES;
@@ -167,6 +174,12 @@ public final class FlowCache {
 
   /** The buckets, newest first, for lock-free lookups; replaced whenever one opens or drops. */
   private volatile View view = new View(new Bucket[0]);
+
+  /**
+   * How long a keyed lookup waits for a change in progress before it takes the lock: 1 ms;
+   * tests change it.
+   */
+  long pauseBudgetNanos = 1_000_000L;
 
   /** Each thread's search, reused from one lookup to the next. */
   private final ThreadLocal<FlowSearch> searches;
@@ -624,16 +637,30 @@ public final class FlowCache {
     FlowSearch search = null;
     boolean incomplete = false;
     if (!q.anySourcePort()) {
-      for (int i = 0; i < LOCK_FREE_TRIES + PAUSED_TRIES && search == null; i++) {
-        if (i >= LOCK_FREE_TRIES) {
-          LockSupport.parkNanos(PAUSE_NANOS);
-        }
+      int again = 0;
+      long waitingSince = 0;
+      while (search == null) {
         FlowSearch s = search(q, v6, dst, src);
         int r = probeWithoutLock(s, q, v6);
         if (r >= 0) {
           search = s;
           incomplete = r == 1;
           lockFreeFinds.increment();
+        } else if (r == CHANGING) {
+          // see "Threads" above: wait for the writer rather than for the lock
+          long t = System.nanoTime();
+          if (waitingSince == 0) {
+            waitingSince = t;
+          } else if (t - waitingSince >= pauseBudgetNanos) {
+            break;
+          }
+          if (t - waitingSince < SPIN_NANOS) {
+            Thread.onSpinWait();
+          } else {
+            LockSupport.parkNanos(PAUSE_NANOS);
+          }
+        } else if (++again == LOCK_FREE_TRIES) {
+          break;
         }
       }
     }
@@ -665,14 +692,14 @@ public final class FlowCache {
    * must be new. Buckets other than the newest do not change until they are dropped, which
    * {@link #structure} shows; the newest is read first, and again until no record changed it
    * meanwhile ({@link #writes}). Returns 1 when the window is incomplete, 0 when it is complete,
-   * -1 when the lookup must be done again.
+   * {@link #CHANGING} when a change was in progress, {@link #AGAIN} when one completed meanwhile
+   * (in both cases the lookup must be done again).
    */
   private int probeWithoutLock(FlowSearch s, FlowQuery q, boolean v6) {
     long stamp = structure;
     if ((stamp & 1) != 0) {
-      // a bucket is being dropped or the marks changed: wait a moment, then try again
-      Thread.onSpinWait();
-      return -1;
+      // a bucket is being dropped or the marks change
+      return CHANGING;
     }
     View w = view;
     Bucket[] v = w.buckets;
@@ -687,7 +714,7 @@ public final class FlowCache {
         int newest;
         while ((newest = readNewest(s, v[0], v6, hash, from, to)) < 0) {
           if (++tries == NEWEST_TRIES) {
-            return -1;
+            return newest;
           }
           s.clear();
         }
@@ -707,7 +734,7 @@ public final class FlowCache {
         int tries = 0;
         while (!mergeNewest(s, v[0], v6)) {
           if (++tries == NEWEST_TRIES) {
-            return -1;
+            return AGAIN;
           }
           s.restoreTimes(times);
         }
@@ -725,13 +752,13 @@ public final class FlowCache {
       }
       VarHandle.acquireFence();
       if (structure != stamp) {
-        return -1;
+        return AGAIN;
       }
       return incomplete ? 1 : 0;
     } catch (RuntimeException readWhileRecycled) {
       // a bucket changed under the lookup (its table replaced or its arrays reused); the
       // structure stamp shows it and the lookup is done again
-      return -1;
+      return AGAIN;
     }
   }
 
@@ -783,14 +810,15 @@ public final class FlowCache {
   }
 
   /**
-   * Probes the newest bucket. Returns -1 when a record changed it meanwhile, else 1 when it
-   * refused a flow in the window [{@code from}, {@code to}] and 0 when it did not.
+   * Probes the newest bucket. Returns {@link #CHANGING} when a record is being written, {@link
+   * #AGAIN} when one changed it meanwhile, else 1 when it refused a flow in the window [{@code
+   * from}, {@code to}] and 0 when it did not.
    */
   private int readNewest(FlowSearch s, Bucket b, boolean v6, long hash, long from, long to) {
     long w = (long) WRITES.getAcquire(this);
     if ((w & 1) != 0) {
       Thread.onSpinWait();
-      return -1;
+      return CHANGING;
     }
     FlowTable t = v6 ? b.v6 : b.v4;
     if (t.slots != null) {
@@ -799,7 +827,7 @@ public final class FlowCache {
     boolean rejected = b.rejectedIn(from, to);
     VarHandle.acquireFence();
     if ((long) WRITES.getOpaque(this) != w) {
-      return -1;
+      return AGAIN;
     }
     return rejected ? 1 : 0;
   }

@@ -125,21 +125,38 @@ final class FlowCacheLockFreeReadTest {
         "lock-free lookups " + counts[0] + " against locked " + counts[1]);
   }
 
-  @Test
-  void find_writerStoppedInTheMiddleOfAChange_waitsForItWithoutTheLock() throws Exception {
+  /** A cache holding known flow 0, its structure sequence made odd as {@link #stepStructure}. */
+  private static FlowCache oneFlowMidChange() throws ReflectiveOperationException {
     FlowCache cache = new FlowCache(
         new CacheConfig(600 * SECOND, 5 * SECOND, 50_000, 1.0), Ticker.SYSTEM);
-    int eth = cache.registerInterface("eth1");
-    cache.record(anchorFrame(0, T0), eth);
-    // a capture thread stopped between the two halves of dropping a bucket: the structure
-    // sequence stays odd until it runs again
+    cache.record(anchorFrame(0, T0), cache.registerInterface("eth1"));
+    stepStructure(cache);
+    return cache;
+  }
+
+  /**
+   * Moves the structure sequence one step, as a capture thread does when it begins or ends a
+   * change (dropping a bucket).
+   */
+  private static void stepStructure(FlowCache cache) throws ReflectiveOperationException {
     Field structure = FlowCache.class.getDeclaredField("structure");
     structure.setAccessible(true);
     structure.setLong(cache, structure.getLong(cache) + 1);
+  }
+
+  private static FlowQuery flowZero() {
+    return new FlowQuery(TCP, addr(anchorSource(0)), 10_000, addr(SERVER4), 443, T0 - SECOND,
+        T0 + SECOND, 16);
+  }
+
+  @Test
+  void find_writerStoppedInTheMiddleOfAChange_waitsForItWithoutTheLock() throws Exception {
+    // a capture thread stopped between the two halves of dropping a bucket
+    FlowCache cache = oneFlowMidChange();
+    // long enough for this thread to answer on a busy machine
+    cache.pauseBudgetNanos = 60 * SECOND;
     AtomicReference<Lookup> answer = new AtomicReference<>();
-    Thread reader = new Thread(() -> answer.set(cache.find(new FlowQuery(TCP,
-        addr(anchorSource(0)), 10_000, addr(SERVER4), 443, T0 - SECOND, T0 + SECOND, 16))),
-        "reader");
+    Thread reader = new Thread(() -> answer.set(cache.find(flowZero())), "reader");
     reader.start();
     // the writer goes on once the lookup has begun to pause
     long deadline = System.nanoTime() + 10 * SECOND;
@@ -147,7 +164,7 @@ final class FlowCacheLockFreeReadTest {
         && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
-    structure.setLong(cache, structure.getLong(cache) + 1);
+    stepStructure(cache);
     reader.join(10_000);
 
     assertEquals(1, answer.get().matches().size());
@@ -155,6 +172,24 @@ final class FlowCacheLockFreeReadTest {
     long[] counts = cache.findCounts();
     assertEquals(1, counts[0], "answered without the lock");
     assertEquals(0, counts[1], "the lock was not taken");
+  }
+
+  @Test
+  void find_changeInProgressBeyondTheBudget_takesTheLockAfterTheBudget() throws Exception {
+    // the structure sequence odd for good, as if a writer never came back; the lock is free
+    FlowCache cache = oneFlowMidChange();
+    cache.pauseBudgetNanos = 2 * MILLI;
+
+    long t0 = System.nanoTime();
+    Lookup answer = cache.find(flowZero());
+    long waited = System.nanoTime() - t0;
+
+    assertEquals(1, answer.matches().size());
+    assertEquals(MacAddress.of(anchorMac(0)), answer.matches().get(0).mac());
+    long[] counts = cache.findCounts();
+    assertEquals(0, counts[0]);
+    assertEquals(1, counts[1], "answered under the lock");
+    assertTrue(waited >= 2 * MILLI, "waited " + waited + " ns before the lock");
   }
 
   @Test
