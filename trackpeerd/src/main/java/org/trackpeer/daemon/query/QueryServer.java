@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -118,9 +119,13 @@ public final class QueryServer implements Runnable, AutoCloseable {
               e);
         }
         ch.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
-        ch.configureBlocking(false);
-        ch.register(selector, SelectionKey.OP_READ);
         channels.add(ch);
+      }
+      if (channels.size() > 1) {
+        for (DatagramChannel ch : channels) {
+          ch.configureBlocking(false);
+          ch.register(selector, SelectionKey.OP_READ);
+        }
       }
       int granted = receiveBufferBytes();
       if (granted > 0 && granted < RECEIVE_BUFFER_BYTES) {
@@ -161,6 +166,10 @@ public final class QueryServer implements Runnable, AutoCloseable {
     ByteBuffer in = ByteBuffer.allocate(MAX_DATAGRAM_BYTES + 1);
     // one buffer for every answer: it wraps the array the answers are encoded into
     ByteBuffer out = ByteBuffer.wrap(new byte[MAX_DATAGRAM_BYTES]);
+    if (channels.size() == 1) {
+      serveOne(channels.get(0), in, out);
+      return;
+    }
     while (running) {
       try {
         selector.select(500);
@@ -172,6 +181,34 @@ public final class QueryServer implements Runnable, AutoCloseable {
           }
         }
         selector.selectedKeys().clear();
+      } catch (IOException | RuntimeException e) {
+        if (running) {
+          internalErrors.incrementAndGet();
+          logger.warn("query loop: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * The loop for a single listening socket, left in blocking mode: one call to receive a query
+   * and one to answer it, where a selector adds a wait for readiness and a last receive that
+   * finds nothing for every query that comes alone. {@link #close} ends it by closing the
+   * socket.
+   */
+  private void serveOne(DatagramChannel ch, ByteBuffer in, ByteBuffer out) {
+    while (running) {
+      try {
+        SocketAddress from = receive(ch, in);
+        if (from != null) {
+          serve(ch, (InetSocketAddress) from, in, out);
+        }
+      } catch (ClosedChannelException e) {
+        if (running) {
+          internalErrors.incrementAndGet();
+          logger.warn("query socket closed: {}", e.toString());
+        }
+        return;
       } catch (IOException | RuntimeException e) {
         if (running) {
           internalErrors.incrementAndGet();

@@ -1,6 +1,7 @@
 package org.trackpeer.daemon.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +153,52 @@ final class QueryServerTest {
         }
       }
     }
+  }
+
+  @Test
+  void close_oneListenAddress_blockedLoopEnds() throws Exception {
+    start(QueryGuard.Settings.open());
+    try (DatagramSocket s = socket(ALLOWED)) {
+      send(s, QueryCodec.encodeStatsRequest(7, 64));
+      assertEquals(7, id(receive(s)));
+    }
+    // the thread waits in a blocking receive on its one socket
+    server.close();
+    thread.join(5000);
+    assertFalse(thread.isAlive(), "query thread still running after close");
+  }
+
+  @Test
+  void serve_twoListenAddresses_eachAnswersFromItsOwnAddress() throws Exception {
+    AgentClock clock = AgentClock.system();
+    FlowCache cache = new FlowCache(new CacheConfig(600_000_000_000L, 2_000_000_000L, 1000, 1.0),
+        clock);
+    QueryHandler handler = new QueryHandler(cache, clock, a -> false, () -> false,
+        new QueryHandler.Settings(600_000_000_000L, 5, false, 16));
+    InetAddress second = loopback(3);
+    // one port for both addresses (port 0 would give each its own): one free a moment ago
+    int port;
+    try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(second, 0))) {
+      port = probe.getLocalPort();
+    }
+    server = new QueryServer(List.of(UNLISTED, second), port, handler, ALLOWED::equals,
+        () -> "x 1\n", new QueryGuard(QueryGuard.Settings.open(), nanos::get, wallSeconds::get));
+    thread = new Thread(server, "query-test");
+    thread.start();
+    try (DatagramSocket s = socket(ALLOWED)) {
+      for (InetAddress to : List.of(UNLISTED, second, UNLISTED)) {
+        byte[] stats = QueryCodec.encodeStatsRequest(to.getAddress()[3], 64);
+        s.send(new DatagramPacket(stats, stats.length, new InetSocketAddress(to, port)));
+        byte[] buf = new byte[2048];
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
+        s.receive(p);
+        assertEquals(to, p.getAddress(), "answered from the address asked");
+        assertEquals(to.getAddress()[3], id(Arrays.copyOf(buf, p.getLength())));
+      }
+    }
+    server.close();
+    thread.join(5000);
+    assertFalse(thread.isAlive(), "query thread still running after close");
   }
 
   @Test
