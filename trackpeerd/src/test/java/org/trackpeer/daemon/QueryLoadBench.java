@@ -1,16 +1,19 @@
 package org.trackpeer.daemon;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -109,7 +112,17 @@ public final class QueryLoadBench {
     QueryHandler handler = new QueryHandler(answering, clock, a -> false, () -> true,
         new QueryHandler.Settings(CacheConfig.DEFAULT_RETENTION_NANOS, 5, true, 100_000));
     InetAddress lo = InetAddress.getLoopbackAddress();
-    QueryServer server = new QueryServer(List.of(lo), 0, handler, a -> true, () -> "");
+    // the agent's own listen addresses: IPv4 and, where the host has it, IPv6 loopback (the
+    // queries come on the first)
+    List<InetAddress> listen = new ArrayList<>(List.of(lo));
+    InetAddress lo6 = InetAddress.getByName("::1");
+    try (DatagramChannel probe = DatagramChannel.open(StandardProtocolFamily.INET6)) {
+      probe.bind(new InetSocketAddress(lo6, 0));
+      listen.add(lo6);
+    } catch (IOException | UnsupportedOperationException e) {
+      System.out.println("no IPv6 loopback: one listen address");
+    }
+    QueryServer server = new QueryServer(listen, 0, handler, a -> true, () -> "");
     Thread serverThread = new Thread(server, "query-server");
     serverThread.start();
     int port = server.localPort();

@@ -8,8 +8,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -27,8 +25,9 @@ import org.trackpeer.proto.QueryReply;
 import org.trackpeer.proto.ResultCode;
 
 /**
- * The UDP query port: one thread reads every listening socket, checks who asks, decodes the
- * question, and sends the answer back from the address it was asked on.
+ * The UDP query port: a thread per listening socket receives on it, and the queries, one at a
+ * time whichever socket they came on, are checked for who asks, decoded and answered from the
+ * address they were asked on.
  *
  * <p>Sources the agent does not allow get a rate-limited {@code refused}; allowed sources are
  * held to per-source and global rates ({@code rate_limited} beyond them, itself rate-limited);
@@ -49,7 +48,8 @@ public final class QueryServer implements Runnable, AutoCloseable {
   static final int RECEIVE_BUFFER_BYTES = 1 << 20;
 
   private final List<DatagramChannel> channels = new ArrayList<>();
-  private final Selector selector;
+  /** Held while a query is answered: one at a time, whichever socket it came on. */
+  private final Object answering = new Object();
   private final QueryHandler handler;
   private final QueryGuard guard;
   private final Predicate<InetAddress> allowed;
@@ -103,7 +103,6 @@ public final class QueryServer implements Runnable, AutoCloseable {
     for (ProtocolException.Reason r : ProtocolException.Reason.values()) {
       rejected.put(r, new AtomicLong());
     }
-    selector = Selector.open();
     try {
       for (InetAddress a : listen) {
         DatagramChannel ch = DatagramChannel.open(
@@ -120,12 +119,6 @@ public final class QueryServer implements Runnable, AutoCloseable {
         }
         ch.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
         channels.add(ch);
-      }
-      if (channels.size() > 1) {
-        for (DatagramChannel ch : channels) {
-          ch.configureBlocking(false);
-          ch.register(selector, SelectionKey.OP_READ);
-        }
       }
       int granted = receiveBufferBytes();
       if (granted > 0 && granted < RECEIVE_BUFFER_BYTES) {
@@ -161,26 +154,58 @@ public final class QueryServer implements Runnable, AutoCloseable {
     return ((InetSocketAddress) channels.get(0).getLocalAddress()).getPort();
   }
 
+  /**
+   * Reads the sockets until {@link #close}: the first on this thread, each further one on a
+   * thread of its own, all in blocking mode (a call to receive a query and one to answer it,
+   * where a selector would add a wait for readiness and a last receive that finds nothing for
+   * every query that comes alone). Queries are answered one at a time, whichever socket they
+   * came on. Returns once every socket is closed.
+   */
   @Override
   public void run() {
+    if (channels.isEmpty()) {
+      return;
+    }
+    List<Thread> readers = new ArrayList<>();
+    String name = Thread.currentThread().getName();
+    for (int i = 1; i < channels.size(); i++) {
+      DatagramChannel ch = channels.get(i);
+      Thread t = new Thread(() -> read(ch), name + "-" + i);
+      t.setDaemon(true);
+      t.start();
+      readers.add(t);
+    }
+    read(channels.get(0));
+    for (Thread t : readers) {
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Receives and answers queries on {@code ch} until it is closed. */
+  private void read(DatagramChannel ch) {
+    String where = address(ch);
     ByteBuffer in = ByteBuffer.allocate(MAX_DATAGRAM_BYTES + 1);
     // one buffer for every answer: it wraps the array the answers are encoded into
     ByteBuffer out = ByteBuffer.wrap(new byte[MAX_DATAGRAM_BYTES]);
-    if (channels.size() == 1) {
-      serveOne(channels.get(0), in, out);
-      return;
-    }
     while (running) {
       try {
-        selector.select(500);
-        for (SelectionKey key : selector.selectedKeys()) {
-          DatagramChannel ch = (DatagramChannel) key.channel();
-          SocketAddress from;
-          while ((from = receive(ch, in)) != null) {
+        SocketAddress from = receive(ch, in);
+        if (from != null) {
+          synchronized (answering) {
             serve(ch, (InetSocketAddress) from, in, out);
           }
         }
-        selector.selectedKeys().clear();
+      } catch (ClosedChannelException e) {
+        if (running) {
+          internalErrors.incrementAndGet();
+          logger.error("query socket {} closed: {}; no more queries on it", where, e.toString());
+        }
+        return;
       } catch (IOException | RuntimeException e) {
         if (running) {
           internalErrors.incrementAndGet();
@@ -190,31 +215,11 @@ public final class QueryServer implements Runnable, AutoCloseable {
     }
   }
 
-  /**
-   * The loop for a single listening socket, left in blocking mode: one call to receive a query
-   * and one to answer it, where a selector adds a wait for readiness and a last receive that
-   * finds nothing for every query that comes alone. {@link #close} ends it by closing the
-   * socket.
-   */
-  private void serveOne(DatagramChannel ch, ByteBuffer in, ByteBuffer out) {
-    while (running) {
-      try {
-        SocketAddress from = receive(ch, in);
-        if (from != null) {
-          serve(ch, (InetSocketAddress) from, in, out);
-        }
-      } catch (ClosedChannelException e) {
-        if (running) {
-          internalErrors.incrementAndGet();
-          logger.warn("query socket closed: {}", e.toString());
-        }
-        return;
-      } catch (IOException | RuntimeException e) {
-        if (running) {
-          internalErrors.incrementAndGet();
-          logger.warn("query loop: {}", e.toString());
-        }
-      }
+  private static String address(DatagramChannel ch) {
+    try {
+      return String.valueOf(ch.getLocalAddress());
+    } catch (IOException e) {
+      return "?";
     }
   }
 
@@ -362,18 +367,13 @@ public final class QueryServer implements Runnable, AutoCloseable {
   @Override
   public void close() {
     running = false;
-    selector.wakeup();
+    // a receive blocked on a socket ends when the socket closes
     for (DatagramChannel ch : channels) {
       try {
         ch.close();
       } catch (IOException e) {
         logger.debug("close query socket: {}", e.toString());
       }
-    }
-    try {
-      selector.close();
-    } catch (IOException e) {
-      logger.debug("close selector: {}", e.toString());
     }
   }
 }
