@@ -90,9 +90,9 @@ import org.trackpeer.proto.PeerRecord;
  * entry in the window and merges their overall first and last times ({@link FlowSearch}). The
  * older buckets whose wall range meets the window are read first: only they can hold a flow to
  * find, so when they hold none, the lookup is done after a dozen buckets or so instead of all of
- * them; the others are read only to merge the times of the flows found. With any source port: a scan of the
- * buckets that overlap the window (one masked compare of the meta word per slot, no allocation
- * per slot), then a probe per found flow in the buckets not scanned.
+ * them; the others are read only to merge the times of the flows found. With any source port:
+ * a scan of the buckets that overlap the window (one masked compare of the meta word per slot,
+ * no allocation per slot), then a probe per found flow in the buckets not scanned.
  *
  * <p><b>Threads.</b> One lock guards every change. Capture threads hold it for one record (tens
  * of nanoseconds). A keyed {@link #find} takes no lock: records only ever change the newest
@@ -110,8 +110,8 @@ import org.trackpeer.proto.PeerRecord;
  * query thread often stops the capture thread itself, by waking up on its core, and a pause
  * lets it finish its change; the lock would instead make the query wait behind a capture
  * thread that takes the lock again for every frame, for as long as the scheduler lets it run
- * (milliseconds). A scan takes the lock once per bucket it scans and once to
- * merge, so a long scan lets writers in between buckets; a bucket recycled in between is
+ * (milliseconds). A scan takes the lock once per bucket it scans and once to merge, so a long
+ * scan lets writers in between buckets; a bucket recycled in between is
  * recognised by its serial and skipped, and the answer is then marked incomplete if the window
  * was evicted. Frames recorded after a bucket was read may be left out of the answer and its
  * merged times, as if the query had come a little earlier.

@@ -194,11 +194,10 @@ public final class QueryServer implements Runnable, AutoCloseable {
     ByteBuffer out = ByteBuffer.wrap(new byte[MAX_DATAGRAM_BYTES]);
     while (running) {
       try {
+        // blocking: returns a sender, or throws once the socket is closed
         SocketAddress from = receive(ch, in);
-        if (from != null) {
-          synchronized (answering) {
-            serve(ch, (InetSocketAddress) from, in, out);
-          }
+        synchronized (answering) {
+          serve(ch, (InetSocketAddress) from, in, out);
         }
       } catch (ClosedChannelException e) {
         if (running) {

@@ -120,16 +120,23 @@ final class FlowCacheTest {
     assertFalse(later.incomplete());
   }
 
+  /**
+   * Records the flow from {@code src}:40000 to 203.0.113.5:443 once at each of {@code seconds}
+   * after T0, the ticker moved as far past {@code start}.
+   */
+  private void recordAt(
+      FlowCache cache, int eth, long start, long mac, String src, long... seconds) {
+    for (long s : seconds) {
+      ticker.set(start + s * SECOND);
+      cache.record(Frames.v4(mac, src, 40000, "203.0.113.5", 443, T0 + s * SECOND), eth);
+    }
+  }
+
   @Test
   void find_flowAcrossBuckets_mergesOverallFirstAndLast() {
     FlowCache cache = cache(600, 10_000, 0.5);
     int eth1 = cache.registerInterface("eth1");
-    long start = ticker.read();
-    for (long s : new long[] {0, 3, 6, 12}) {
-      ticker.set(start + s * SECOND);
-      cache.record(
-          Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0 + s * SECOND), eth1);
-    }
+    recordAt(cache, eth1, ticker.read(), MAC_A, "192.0.2.10", 0, 3, 6, 12);
     assertEquals(3, cache.stats().buckets());
     assertEquals(3, cache.stats().entriesV4());
 
@@ -152,14 +159,8 @@ final class FlowCacheTest {
     long start = ticker.read();
     // one bucket per 5 s: the flow has an entry in each of the four oldest, the other flow
     // alone in the newest
-    for (long s : new long[] {0, 6, 12, 18}) {
-      ticker.set(start + s * SECOND);
-      cache.record(
-          Frames.v4(MAC_A, "192.0.2.10", 40000, "203.0.113.5", 443, T0 + s * SECOND), eth1);
-    }
-    ticker.set(start + 24 * SECOND);
-    cache.record(
-        Frames.v4(MAC_B, "192.0.2.11", 40000, "203.0.113.5", 443, T0 + 24 * SECOND), eth1);
+    recordAt(cache, eth1, start, MAC_A, "192.0.2.10", 0, 6, 12, 18);
+    recordAt(cache, eth1, start, MAC_B, "192.0.2.11", 24);
     assertEquals(5, cache.stats().buckets());
 
     Lookup oldest =
